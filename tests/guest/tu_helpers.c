@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tu_helpers: see tu_helpers.h */
+#define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include "ut.h"
+#include "tu_helpers.h"
+
+size_t tu_page_size(void)
+{
+	static size_t ps;
+
+	if (!ps)
+		ps = (size_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+int tu_is_arch(const char *machine)
+{
+	return strcmp(ut_arch(), machine) == 0;
+}
+
+int tu_is_64bit_user(void)
+{
+	return sizeof(void *) == 8;
+}
+
+/* ------------------------------------------------------------ sysfs */
+
+void tu_sysfs_str_x(const char *dev, const char *attr, char *buf, size_t len)
+{
+	int r = ut_sysfs_read(dev, attr, buf, len);
+	size_t n;
+
+	if (r < 0)
+		UT_FAIL("reading sysfs %s/%s: expected success, saw %s", dev,
+			attr, strerror(-r));
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n'))
+		buf[--n] = '\0';
+}
+
+int tu_dev_exists(const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	return lstat(path, &st) == 0;
+}
+
+int tu_class_exists(const char *name)
+{
+	return ut_sysfs_exists(name, NULL);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void tu_class_list(char *buf, size_t len)
+{
+	DIR *d = opendir(TU_CLASS_DIR);
+	struct dirent *e;
+	char *names[512];
+	int n = 0;
+
+	buf[0] = '\0';
+	if (!d)
+		return;
+	while ((e = readdir(d)) && n < 512) {
+		if (e->d_name[0] == '.')
+			continue;
+		names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(buf);
+
+		snprintf(buf + l, len - l, "%s%s", i ? " " : "", names[i]);
+		free(names[i]);
+	}
+}
+
+/* ----------------------------------------------------- device nodes */
+
+dev_t tu_rdev_x(const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	if (stat(path, &st))
+		UT_FAIL("stat(%s): expected success, saw %s", path,
+			strerror(errno));
+	if (!S_ISCHR(st.st_mode))
+		UT_FAIL("%s: expected a character device, saw mode 0%o", path,
+			(unsigned int)st.st_mode);
+	return st.st_rdev;
+}
+
+unsigned int tu_minor_x(const char *name)
+{
+	return minor(tu_rdev_x(name));
+}
+
+unsigned int tu_major_x(const char *name)
+{
+	return major(tu_rdev_x(name));
+}
+
+/* ------------------------------------------------------------- data */
+
+void tu_pattern(void *buf, size_t len, uint64_t seed)
+{
+	unsigned char *p = buf;
+	uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(p + i, &x, 8);
+	}
+	for (; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (unsigned char)(x >> 24);
+	}
+}
+
+long long tu_first_diff(const void *a, const void *b, size_t len)
+{
+	const unsigned char *x = a, *y = b;
+
+	if (memcmp(a, b, len) == 0)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (x[i] != y[i])
+			return (long long)i;
+	return -1;	/* the memory changed under us */
+}
+
+long long tu_first_not(const void *p, size_t len, unsigned char c)
+{
+	static unsigned char ref[4096];
+	static int refc = -1;
+	const unsigned char *s = p;
+	size_t off = 0;
+
+	if (refc != c) {
+		memset(ref, c, sizeof(ref));
+		refc = c;
+	}
+	while (off < len) {
+		size_t n = len - off < sizeof(ref) ? len - off : sizeof(ref);
+
+		if (memcmp(s + off, ref, n)) {
+			for (size_t i = 0; i < n; i++)
+				if (s[off + i] != c)
+					return (long long)(off + i);
+		}
+		off += n;
+	}
+	return -1;
+}
+
+void *tu_xmalloc(size_t len)
+{
+	void *p = malloc(len ? len : 1);
+
+	if (!p)
+		UT_FAIL("malloc(%zu): out of memory in the test", len);
+	return p;
+}
+
+long long tu_pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done,
+				  (off_t)(off + done));
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (long long)done;
+}
+
+long long tu_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(fd, (const char *)buf + done, len - done,
+				   (off_t)(off + done));
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (long long)done;
+}
+
+void *tu_mmap(int fd, size_t len, uint64_t off, int prot, int flags)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, (off_t)off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void *tu_unmapped_addr(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		UT_FAIL("mmap of an anonymous range: %s", strerror(errno));
+	munmap(p, len);
+	return p;
+}
+
+void *tu_nullptr(void)
+{
+	return NULL;
+}
+
+/* ------------------------------------------------------------ ioctl */
+
+int tu_ioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+/* -------------------------------------------------------------- log */
+
+size_t tu_log_mark(void)
+{
+	return strlen(ut_log());
+}
+
+const char *tu_log_after(size_t mark)
+{
+	const char *l = ut_log();
+	size_t n = strlen(l);
+
+	return l + (mark < n ? mark : n);
+}
+
+/* ---------------------------------------------------------- manager */
+
+int tu_mgr_raw(const void *cmd, size_t len)
+{
+	int fd = open(TU_MGR_PATH, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int e;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, cmd, len);
+	e = errno;
+	close(fd);
+	if (n < 0)
+		return -e;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+void tu_mgr_create_x(const char *name, const char *size, const char *opts)
+{
+	int r = ut_mgr("create %s %s%s%s", name, size, opts ? " " : "",
+		       opts ? opts : "");
+
+	if (r)
+		UT_FAIL("manager \"create %s %s%s%s\": expected success, saw "
+			"%s", name, size, opts ? " " : "", opts ? opts : "",
+			strerror(-r));
+	if (!tu_dev_exists(name))
+		UT_FAIL("after create %s: expected /dev/%s to exist", name,
+			name);
+}
+
+void tu_mgr_delete_x(const char *name)
+{
+	int r = ut_mgr("delete %s", name);
+
+	if (r)
+		UT_FAIL("manager \"delete %s\": expected success, saw %s",
+			name, strerror(-r));
+}
+
+/* ---------------------------------------------------------- signals */
+
+static char doing[256] = "the test";
+
+void tu_doing(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(doing, sizeof(doing), fmt, ap);
+	va_end(ap);
+}
+
+static void fault_handler(int sig)
+{
+	/* not async-signal-safe, but the test ends here anyway */
+	ut_fail_at(__FILE__, __LINE__, "%s while %s (expected no fault)",
+		   sig == SIGBUS ? "SIGBUS" : "SIGSEGV", doing);
+}
+
+void tu_catch_faults(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fault_handler;
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+}
+
+/* ---------------------------------------------------------- kprobes */
+
+#define TRACEFS "/sys/kernel/tracing"
+
+static int kp_have_event(const char *ev)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), TRACEFS "/events/udmabuf/%s", ev);
+	return access(path, F_OK) == 0;
+}
+
+static void kp_add_x(const char *ev, const char *func)
+{
+	char def[256];
+	int fd, e;
+	ssize_t n;
+
+	if (kp_have_event(ev))
+		return;
+	snprintf(def, sizeof(def), "p:udmabuf/%s %s paddr=$arg1:x64 "
+		 "size=$arg2:u64 dir=$arg3:s32\n", ev, func);
+	fd = open(TRACEFS "/kprobe_events", O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		UT_FAIL("open " TRACEFS "/kprobe_events: %s", strerror(errno));
+	n = write(fd, def, strlen(def));
+	e = errno;
+	close(fd);
+	if (n < 0)
+		UT_FAIL("placing a kprobe on %s: expected success, saw %s "
+			"(definition \"%s\")", func, strerror(e), def);
+}
+
+void tu_kp_setup_x(void)
+{
+	int r;
+
+	if (access(TRACEFS "/kprobe_events", F_OK) != 0)
+		UT_SKIP("no " TRACEFS "/kprobe_events in this kernel");
+	/* a test that failed earlier may have left them enabled */
+	if (kp_have_event("cpu") || kp_have_event("dev"))
+		ut_write_file(TRACEFS "/events/udmabuf/enable", "0");
+	kp_add_x("cpu", "arch_sync_dma_for_cpu");
+	kp_add_x("dev", "arch_sync_dma_for_device");
+	r = ut_write_file(TRACEFS "/tracing_on", "1");
+	if (r)
+		UT_FAIL("enabling tracing_on: %s", strerror(-r));
+	r = ut_write_file(TRACEFS "/events/udmabuf/enable", "1");
+	if (r)
+		UT_FAIL("enabling events/udmabuf: %s", strerror(-r));
+	tu_kp_clear();
+}
+
+void tu_kp_clear(void)
+{
+	int fd = open(TRACEFS "/trace", O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd < 0)
+		UT_FAIL("clearing " TRACEFS "/trace: %s", strerror(errno));
+	close(fd);
+}
+
+static int parse_call(const char *line, struct tu_sync_call *c)
+{
+	const char *p;
+	unsigned long long v;
+
+	if (strstr(line, " cpu: ("))
+		c->to_device = 0;
+	else if (strstr(line, " dev: ("))
+		c->to_device = 1;
+	else
+		return 0;
+	p = strstr(line, "paddr=");
+	if (!p || sscanf(p + 6, "%llx", &v) != 1)
+		return 0;
+	c->paddr = v;
+	p = strstr(line, "size=");
+	if (!p || sscanf(p + 5, "%llu", &v) != 1)
+		return 0;
+	c->size = v;
+	p = strstr(line, "dir=");
+	if (!p || sscanf(p + 4, "%d", &c->dir) != 1)
+		return 0;
+	return 1;
+}
+
+int tu_kp_collect(struct tu_sync_call *calls, int max, uint64_t lo,
+		  uint64_t hi)
+{
+	static char buf[512 * 1024];
+	int r = ut_read_file(TRACEFS "/trace", buf, sizeof(buf));
+	int found = 0;
+	char *line, *save = NULL;
+
+	if (r < 0)
+		UT_FAIL("reading " TRACEFS "/trace: %s", strerror(-r));
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct tu_sync_call c;
+
+		if (line[0] == '#' || !parse_call(line, &c))
+			continue;
+		if (c.paddr < lo || c.paddr >= hi)
+			continue;
+		if (found < max)
+			calls[found] = c;
+		found++;
+	}
+	return found;
+}
+
+void tu_kp_stop(void)
+{
+	ut_write_file(TRACEFS "/events/udmabuf/enable", "0");
+}

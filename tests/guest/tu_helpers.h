@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tu_helpers: helpers shared by the driver-core tests (t_*.c) on top of the
+ * ut framework.  Every function whose name ends in _x fails the test (via
+ * UT_FAIL) instead of returning an error.
+ */
+#ifndef TU_HELPERS_H
+#define TU_HELPERS_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "ut.h"
+
+#define TU_CLASS_DIR	"/sys/class/u-dma-buf"
+#define TU_MGR_PATH	"/dev/u-dma-buf-mgr"
+
+#define TU_KIB		1024ULL
+#define TU_MIB		(1024ULL * 1024ULL)
+#define TU_GIB		(1024ULL * 1024ULL * 1024ULL)
+
+size_t tu_page_size(void);
+int tu_is_arch(const char *machine);	/* ut_arch() equals machine */
+int tu_is_64bit_user(void);		/* sizeof(void *) == 8 */
+
+/* ---- sysfs ---- */
+/* attribute text without the trailing newline; fails the test on error */
+void tu_sysfs_str_x(const char *dev, const char *attr, char *buf, size_t len);
+int tu_dev_exists(const char *name);		/* /dev/<name> exists */
+int tu_class_exists(const char *name);		/* sysfs dir exists */
+/* names under /sys/class/u-dma-buf, sorted, space separated */
+void tu_class_list(char *buf, size_t len);
+
+/* ---- device nodes ---- */
+/* st_rdev of /dev/<name>; fails unless it is a character device */
+dev_t tu_rdev_x(const char *name);
+unsigned int tu_minor_x(const char *name);
+unsigned int tu_major_x(const char *name);
+
+/* ---- data ---- */
+void tu_pattern(void *buf, size_t len, uint64_t seed);
+/* first offset where a and b differ, or -1 */
+long long tu_first_diff(const void *a, const void *b, size_t len);
+/* first offset that is not byte c, or -1 */
+long long tu_first_not(const void *p, size_t len, unsigned char c);
+void *tu_xmalloc(size_t len);
+
+/* pread/pwrite that loop over short counts; return bytes done or -errno */
+long long tu_pread_all(int fd, void *buf, size_t len, uint64_t off);
+long long tu_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+
+/* mmap returning NULL on failure (errno set) */
+void *tu_mmap(int fd, size_t len, uint64_t off, int prot, int flags);
+/* an address range of len bytes that is certainly not mapped */
+void *tu_unmapped_addr(size_t len);
+/* NULL, hidden from the compiler's nonnull checks */
+void *tu_nullptr(void);
+
+/* ---- ioctl ---- */
+/* 0 or -errno */
+int tu_ioctl(int fd, unsigned long req, void *arg);
+/* ioctl that must succeed; message names the request */
+#define TU_IOCTL_X(fd, req, arg) do {					\
+	int tu_r_ = tu_ioctl((fd), (req), (arg));			\
+	if (tu_r_)							\
+		UT_FAIL("ioctl(%s): expected success, saw %s", #req,	\
+			strerror(-tu_r_));				\
+} while (0)
+
+/* ---- kernel log ---- */
+/* current length of ut_log(): a mark for tu_log_after() */
+size_t tu_log_mark(void);
+/* the part of ut_log() written after mark */
+const char *tu_log_after(size_t mark);
+
+/* ---- manager ---- */
+/* write exactly len bytes as one write(2) to the manager: 0 or -errno */
+int tu_mgr_raw(const void *cmd, size_t len);
+/* manager create that must succeed */
+void tu_mgr_create_x(const char *name, const char *size, const char *opts);
+void tu_mgr_delete_x(const char *name);
+
+/* ---- signals ---- */
+/* report a SIGBUS/SIGSEGV as a test failure naming what was being done */
+void tu_catch_faults(void);
+void tu_doing(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- kprobe tracing of arch_sync_dma_for_cpu/_for_device ---- */
+struct tu_sync_call {
+	int to_device;		/* 0: arch_sync_dma_for_cpu, 1: _for_device */
+	uint64_t paddr;
+	uint64_t size;
+	int dir;
+};
+
+/*
+ * Define and enable the kprobe events udmabuf/cpu and udmabuf/dev.  Skips
+ * the test when the kernel has no kprobe events; fails it when the probes
+ * cannot be placed.
+ */
+void tu_kp_setup_x(void);
+void tu_kp_clear(void);		/* empty the trace buffer */
+/*
+ * Parse the trace: store up to max calls whose paddr lies in [lo, hi) and
+ * return how many such calls there were.
+ */
+int tu_kp_collect(struct tu_sync_call *calls, int max, uint64_t lo,
+		  uint64_t hi);
+void tu_kp_stop(void);		/* disable the events */
+
+#endif /* TU_HELPERS_H */
