@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * u-dma-buf: internal interfaces between the parts of the driver.
+ * docs/design.md describes the behaviour; each part lives in one file:
+ *   udmabuf_main.c      module, parameters, device list, create/delete
+ *   udmabuf_config.c    options shared by parameters, manager, device tree
+ *   udmabuf_buffer.c    the buffer object: allocate, free, copy, sync
+ *   udmabuf_sync.c      stored sync settings, packed arguments, cache modes
+ *   udmabuf_cdev.c      /dev/<name>: read/write/llseek/mmap/ioctl
+ *   udmabuf_sysfs.c     /sys/class/u-dma-buf/<name>/
+ *   udmabuf_mgr.c       /dev/u-dma-buf-mgr
+ *   udmabuf_platform.c  platform driver, device tree
+ */
+#ifndef UDMABUF_H
+#define UDMABUF_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/dma-direction.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#define UDMABUF_DRIVER_NAME	"u-dma-buf"
+#define UDMABUF_DRIVER_VERSION	"0.1.0"
+#define UDMABUF_MINORS		256
+#define UDMABUF_NAME_MAX	63
+#define UDMABUF_PARAM_DEVICES	8
+
+/* an error about a buffer: on log_dev if there is one, else plainly */
+__printf(2, 3) void udmabuf_log_err(struct device *log_dev,
+				    const char *fmt, ...);
+
+/* ---------------------------------------------------------------- config */
+
+/* how the O_SYNC cache mode maps (sync_mode 0..7, design.md "Cache modes") */
+enum udmabuf_cache {
+	UDMABUF_CACHE_CACHED,
+	UDMABUF_CACHE_UNCACHED,
+	UDMABUF_CACHE_WRITECOMBINE,
+	UDMABUF_CACHE_DMACOHERENT,
+};
+
+#define UDMABUF_SYNC_MODE_MAX	7
+#define UDMABUF_DIR_MAX		2	/* 0 bidirectional, 1 to dev, 2 from */
+
+/*
+ * Everything that describes a buffer to be created, whoever asks for it
+ * (module parameter, manager command, device-tree node).  Filled by
+ * udmabuf_config_init() and udmabuf_config_set(); checked as a whole by
+ * udmabuf_config_check() once the size is known.
+ */
+struct udmabuf_config {
+	char name[UDMABUF_NAME_MAX + 1];
+	u64 size;
+	int minor;			/* -1: lowest free */
+	unsigned int sync_mode;
+	bool sync_always;
+	u64 sync_offset;
+	u64 sync_size;			/* 0: the whole buffer */
+	unsigned int sync_direction;
+	unsigned int dma_mask_bit;	/* 0: leave the device's mask */
+	int dma_coherent;		/* -1: the device's own, 0/1: force */
+	unsigned int mmap_mode;		/* U_DMA_BUF_MMAP_MODE_* */
+};
+
+void udmabuf_config_init(struct udmabuf_config *cfg);
+int udmabuf_config_set(struct udmabuf_config *cfg, const char *key,
+		       const char *val, struct device *log_dev);
+int udmabuf_config_set_u64(struct udmabuf_config *cfg, const char *key,
+			   u64 val, struct device *log_dev);
+int udmabuf_config_check(const struct udmabuf_config *cfg,
+			 struct device *log_dev);
+int udmabuf_check_name(const char *name, struct device *log_dev);
+int udmabuf_parse_size(const char *str, u64 *size);
+int udmabuf_parse_mmap_mode(const char *str, unsigned int *mode);
+
+/* ---------------------------------------------------------------- buffer */
+
+struct udmabuf_buffer {
+	struct device *dma_dev;	/* the device the DMA API works for */
+	u64 size;		/* bytes as requested */
+	size_t alloc_size;	/* whole pages */
+	struct page *pages;	/* first of alloc_size >> PAGE_SHIFT pages */
+	dma_addr_t dma_addr;
+	bool coherent;		/* dev_is_dma_coherent() at allocation */
+	u8 head_ref_base;	/* page refcounts before the buffer's own */
+	u8 tail_ref_base;
+};
+
+int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *dma_dev,
+			 u64 size, struct device *log_dev);
+void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev);
+void udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
+			 enum dma_data_direction dir, bool for_device);
+ssize_t udmabuf_buffer_copy(struct udmabuf_buffer *buf, u64 offset,
+			    void __user *ubuf, size_t len, bool to_user);
+
+/* ---------------------------------------------------------------- device */
+
+/* the stored manual-sync settings and owner; protected by udev->lock */
+struct udmabuf_sync_state {
+	unsigned int mode;
+	bool always;
+	u64 offset;
+	u64 size;
+	unsigned int direction;
+	bool owner_device;
+};
+
+struct udmabuf_device {
+	struct device dev;		/* class device; its refcount is ours */
+	struct cdev cdev;
+	struct list_head list;		/* udmabuf_devices, under the lock */
+	struct mutex lock;		/* sync state and syncs */
+	struct udmabuf_sync_state sync;
+	struct udmabuf_buffer buf;
+	u64 dma_mask;			/* storage for dev.dma_mask */
+	struct device *parent;		/* platform device, or NULL */
+	void (*release_parent)(struct udmabuf_device *udev);
+	unsigned int mmap_mode;
+	bool registered;
+	bool x86_wb_noted;
+};
+
+static inline struct udmabuf_device *to_udmabuf_device(struct device *dev)
+{
+	return container_of(dev, struct udmabuf_device, dev);
+}
+
+/* where the DMA API calls go: a parent (device tree) or the device itself */
+static inline struct device *udmabuf_dma_dev(struct udmabuf_device *udev)
+{
+	return udev->buf.dma_dev;
+}
+
+extern int udmabuf_info_enable;
+extern unsigned int udmabuf_default_dma_mask_bit;
+extern unsigned int udmabuf_default_mmap_mode;
+
+struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
+					     struct device *parent,
+					     struct device *log_dev);
+int udmabuf_device_delete_by_name(const char *name);
+void udmabuf_device_delete(struct udmabuf_device *udev);
+size_t udmabuf_device_list(char *buf, size_t len);
+int udmabuf_reserve_minor(int minor);
+void udmabuf_release_minor(int minor);
+
+/* sync: shared by sysfs and ioctl */
+int udmabuf_sync_packed(struct udmabuf_device *udev, u64 arg,
+			bool for_device);
+int udmabuf_sync_range(struct udmabuf_device *udev, u64 offset, u64 size,
+		       unsigned int dir, bool for_device);
+enum udmabuf_cache udmabuf_cache_kind(unsigned int mode, bool always,
+				      bool o_sync);
+
+/* cdev / sysfs / manager / platform */
+extern const struct file_operations udmabuf_fops;
+extern const struct attribute_group *udmabuf_groups[];
+int udmabuf_mgr_init(void);
+void udmabuf_mgr_exit(void);
+int udmabuf_platform_init(void);
+void udmabuf_platform_exit(void);
+
+#endif /* UDMABUF_H */

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * u-dma-buf: the file operations of /dev/<name>: open/release,
+ * read/write/llseek, mmap and the ioctl interface (native and compat).
+ */
+#include <linux/compat.h>
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/u-dma-buf.h>
+
+#include "udmabuf.h"
+#include "udmabuf_compat.h"
+
+static int udmabuf_open(struct inode *inode, struct file *file)
+{
+	struct udmabuf_device *udev =
+		container_of(inode->i_cdev, struct udmabuf_device, cdev);
+
+	/* a stale inode may still point at a deleted buffer */
+	if (!READ_ONCE(udev->registered))
+		return -ENODEV;
+	get_device(&udev->dev);
+	file->private_data = udev;
+	return 0;
+}
+
+static int udmabuf_release(struct inode *inode, struct file *file)
+{
+	struct udmabuf_device *udev = file->private_data;
+
+	put_device(&udev->dev);
+	return 0;
+}
+
+static enum udmabuf_cache udmabuf_file_cache(struct file *file,
+					     struct udmabuf_device *udev)
+{
+	return udmabuf_cache_kind(READ_ONCE(udev->sync.mode),
+				  READ_ONCE(udev->sync.always),
+				  file->f_flags & O_SYNC);
+}
+
+/* ------------------------------------------------------------ read/write */
+
+static ssize_t udmabuf_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct udmabuf_device *udev = file->private_data;
+	struct udmabuf_buffer *buf = &udev->buf;
+	loff_t pos = *ppos;
+	ssize_t ret;
+
+	if (pos < 0)
+		return -EINVAL;
+	if ((u64)pos >= buf->size || count == 0)
+		return 0;
+	count = min_t(u64, count, buf->size - pos);
+	if (udmabuf_file_cache(file, udev) != UDMABUF_CACHE_CACHED)
+		udmabuf_buffer_sync(buf, pos, count, DMA_FROM_DEVICE, false);
+	ret = udmabuf_buffer_copy(buf, pos, ubuf, count, true);
+	if (ret > 0)
+		*ppos = pos + ret;
+	return ret;
+}
+
+static ssize_t udmabuf_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct udmabuf_device *udev = file->private_data;
+	struct udmabuf_buffer *buf = &udev->buf;
+	loff_t pos = *ppos;
+	ssize_t ret;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (count == 0)
+		return 0;
+	if ((u64)pos >= buf->size)
+		return -ENOSPC;
+	count = min_t(u64, count, buf->size - pos);
+	ret = udmabuf_buffer_copy(buf, pos, (void __user *)ubuf, count, false);
+	if (ret > 0) {
+		if (udmabuf_file_cache(file, udev) != UDMABUF_CACHE_CACHED)
+			udmabuf_buffer_sync(buf, pos, ret, DMA_TO_DEVICE, true);
+		*ppos = pos + ret;
+	}
+	return ret;
+}
+
+static loff_t udmabuf_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct udmabuf_device *udev = file->private_data;
+
+	return fixed_size_llseek(file, offset, whence, udev->buf.size);
+}
+
+/* ------------------------------------------------------------------ mmap */
+
+static void udmabuf_vm_open(struct vm_area_struct *vma)
+{
+	struct udmabuf_device *udev = vma->vm_private_data;
+
+	get_device(&udev->dev);
+}
+
+static void udmabuf_vm_close(struct vm_area_struct *vma)
+{
+	struct udmabuf_device *udev = vma->vm_private_data;
+
+	put_device(&udev->dev);
+}
+
+/*
+ * Every page is inserted at mmap time; a fault only happens after the page
+ * tables were zapped (madvise(MADV_DONTNEED), ...).  Hand back the page so
+ * that the core installs an ordinary, refcounted pte.
+ */
+static vm_fault_t udmabuf_vm_fault(struct vm_fault *vmf)
+{
+	struct udmabuf_device *udev = vmf->vma->vm_private_data;
+	struct udmabuf_buffer *buf = &udev->buf;
+
+	if (vmf->pgoff >= buf->alloc_size >> PAGE_SHIFT)
+		return VM_FAULT_SIGBUS;
+	vmf->page = buf->pages + vmf->pgoff;
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct udmabuf_vm_ops = {
+	.open = udmabuf_vm_open,
+	.close = udmabuf_vm_close,
+	.fault = udmabuf_vm_fault,
+};
+
+/* design.md "Cache modes": what each kind gives on each architecture */
+static pgprot_t udmabuf_pgprot(struct udmabuf_device *udev,
+			       enum udmabuf_cache kind, pgprot_t prot)
+{
+	if (IS_ENABLED(CONFIG_X86)) {
+		/* DMA is coherent; a UC/WC alias of write-back RAM is not */
+		if (kind != UDMABUF_CACHE_CACHED && !udev->x86_wb_noted) {
+			udev->x86_wb_noted = true;
+			dev_info(&udev->dev,
+				 "x86: DMA is cache-coherent, O_SYNC mappings are write-back\n");
+		}
+		return prot;
+	}
+	switch (kind) {
+	case UDMABUF_CACHE_CACHED:
+		return prot;
+	case UDMABUF_CACHE_UNCACHED:
+		/* Normal non-cacheable, never Device memory (no SIGBUS) */
+		if (IS_ENABLED(CONFIG_ARM64) || IS_ENABLED(CONFIG_ARM))
+			return pgprot_writecombine(prot);
+		return pgprot_noncached(prot);
+	case UDMABUF_CACHE_WRITECOMBINE:
+		return pgprot_writecombine(prot);
+	case UDMABUF_CACHE_DMACOHERENT:
+		return udev->buf.coherent ? prot : pgprot_dmacoherent(prot);
+	}
+	return prot;
+}
+
+#define UDMABUF_INSERT_BATCH	512
+
+static int udmabuf_insert_pages(struct vm_area_struct *vma,
+				struct page *first, unsigned long count)
+{
+	unsigned long addr = vma->vm_start, done = 0;
+	struct page **batch;
+	int ret = 0;
+
+	batch = kmalloc_array(min_t(unsigned long, count, UDMABUF_INSERT_BATCH),
+			      sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	while (done < count) {
+		unsigned long i, n = min_t(unsigned long, count - done,
+					   UDMABUF_INSERT_BATCH);
+		unsigned long left = n;
+
+		for (i = 0; i < n; i++)
+			batch[i] = first + done + i;
+		ret = vm_insert_pages(vma, addr, batch, &left);
+		if (ret)
+			break;
+		addr += n << PAGE_SHIFT;
+		done += n;
+	}
+	kfree(batch);
+	return ret;
+}
+
+static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct udmabuf_device *udev = file->private_data;
+	struct udmabuf_buffer *buf = &udev->buf;
+	unsigned long npages = buf->alloc_size >> PAGE_SHIFT;
+	unsigned long count = vma_pages(vma);
+	enum udmabuf_cache kind;
+	int ret;
+
+	if (!(vma->vm_flags & VM_SHARED)) {
+		dev_err(&udev->dev, "mmap: only MAP_SHARED mappings are supported\n");
+		return -EINVAL;
+	}
+	if (vma->vm_pgoff >= npages || count > npages - vma->vm_pgoff) {
+		dev_err(&udev->dev,
+			"mmap: offset 0x%llx + length 0x%lx exceed the buffer (0x%zx bytes mappable)\n",
+			(u64)vma->vm_pgoff << PAGE_SHIFT,
+			vma->vm_end - vma->vm_start, buf->alloc_size);
+		return -EINVAL;
+	}
+	kind = udmabuf_file_cache(file, udev);
+	vma->vm_page_prot = udmabuf_pgprot(udev, kind, vma->vm_page_prot);
+	udmabuf_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &udmabuf_vm_ops;
+	vma->vm_private_data = udev;
+
+	ret = udmabuf_insert_pages(vma, buf->pages + vma->vm_pgoff, count);
+	if (ret) {
+		dev_err(&udev->dev, "mmap: cannot map the pages (%d)\n", ret);
+		return ret;
+	}
+	get_device(&udev->dev);	/* dropped by udmabuf_vm_close() */
+	return 0;
+}
+
+/* ----------------------------------------------------------------- ioctl */
+
+/* the first v4.7 release encoded the write requests 5, 6 and 9 as _IOR */
+#define UDMABUF_IOCTL_SET_SYNC_FOR_CPU_V0 \
+	_IOR(U_DMA_BUF_IOCTL_MAGIC, 5, __u64)
+#define UDMABUF_IOCTL_SET_SYNC_FOR_DEVICE_V0 \
+	_IOR(U_DMA_BUF_IOCTL_MAGIC, 6, __u64)
+#define UDMABUF_IOCTL_SET_SYNC_V0 \
+	_IOR(U_DMA_BUF_IOCTL_MAGIC, 9, struct u_dma_buf_ioctl_sync_args)
+/* i386 programs: the export struct is 36 bytes (no tail padding) */
+#define UDMABUF_EXPORT_ARGS_SIZE32	36
+#define UDMABUF_IOCTL_EXPORT32 \
+	_IOC(_IOC_READ | _IOC_WRITE, U_DMA_BUF_IOCTL_MAGIC, 10, \
+	     UDMABUF_EXPORT_ARGS_SIZE32)
+
+static u64 udmabuf_drv_info_flags(void)
+{
+	u64 flags = U_DMA_BUF_IOCTL_VERSION |
+		    U_DMA_BUF_DRV_INFO_USE_QUIRK_MMAP |
+		    U_DMA_BUF_DRV_INFO_USE_QUIRK_MMAP_PAGE;
+
+	if (IS_ENABLED(CONFIG_OF))
+		flags |= U_DMA_BUF_DRV_INFO_USE_OF_DMA_CONFIG;
+	if (IS_ENABLED(CONFIG_OF_RESERVED_MEM))
+		flags |= U_DMA_BUF_DRV_INFO_USE_OF_RESERVED_MEM;
+	return flags;
+}
+
+static int udmabuf_ioctl_get_sync(struct udmabuf_device *udev,
+				  void __user *uarg)
+{
+	struct u_dma_buf_ioctl_sync_args args = {};
+
+	mutex_lock(&udev->lock);
+	args.flags = ((u64)udev->sync.direction << U_DMA_BUF_SYNC_DIR_SHIFT) |
+		     ((u64)udev->sync.mode << U_DMA_BUF_SYNC_MODE_SHIFT) |
+		     (udev->sync.owner_device ? U_DMA_BUF_SYNC_OWNER : 0);
+	args.size = udev->sync.size;
+	args.offset = udev->sync.offset;
+	mutex_unlock(&udev->lock);
+	return copy_to_user(uarg, &args, sizeof(args)) ? -EFAULT : 0;
+}
+
+/*
+ * SET_SYNC: validate everything, then store offset, size (unless 0),
+ * direction and mode (unless 0), then run the command.
+ */
+static int udmabuf_ioctl_set_sync(struct udmabuf_device *udev,
+				  void __user *uarg)
+{
+	const u64 known = (U_DMA_BUF_SYNC_CMD_MASK << U_DMA_BUF_SYNC_CMD_SHIFT) |
+			  (U_DMA_BUF_SYNC_DIR_MASK << U_DMA_BUF_SYNC_DIR_SHIFT) |
+			  (U_DMA_BUF_SYNC_MODE_MASK << U_DMA_BUF_SYNC_MODE_SHIFT) |
+			  U_DMA_BUF_SYNC_OWNER;
+	struct u_dma_buf_ioctl_sync_args args;
+	unsigned int cmd, dir, mode;
+	u64 size, bsize = udev->buf.size;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	cmd = (args.flags >> U_DMA_BUF_SYNC_CMD_SHIFT) & U_DMA_BUF_SYNC_CMD_MASK;
+	dir = (args.flags >> U_DMA_BUF_SYNC_DIR_SHIFT) & U_DMA_BUF_SYNC_DIR_MASK;
+	mode = (args.flags >> U_DMA_BUF_SYNC_MODE_SHIFT) &
+	       U_DMA_BUF_SYNC_MODE_MASK;
+	if (args.flags & ~known) {
+		dev_err(&udev->dev, "SET_SYNC: unknown flags 0x%llx\n",
+			args.flags & ~known);
+		return -EINVAL;
+	}
+	if (cmd == 2 || dir > UDMABUF_DIR_MAX || mode > UDMABUF_SYNC_MODE_MAX) {
+		dev_err(&udev->dev,
+			"SET_SYNC: invalid command %u, direction %u or sync mode %u\n",
+			cmd, dir, mode);
+		return -EINVAL;
+	}
+
+	mutex_lock(&udev->lock);
+	size = args.size ? args.size : udev->sync.size;
+	if (args.offset >= bsize || size > bsize - args.offset) {
+		mutex_unlock(&udev->lock);
+		dev_err(&udev->dev,
+			"SET_SYNC: offset %llu + size %llu exceed the buffer size %llu\n",
+			args.offset, size, bsize);
+		return -EINVAL;
+	}
+	udev->sync.offset = args.offset;
+	udev->sync.size = size;
+	udev->sync.direction = dir;
+	if (mode)
+		udev->sync.mode = mode;
+	mutex_unlock(&udev->lock);
+
+	if (cmd == U_DMA_BUF_SYNC_CMD_NONE)
+		return 0;
+	return udmabuf_sync_range(udev, args.offset, size, dir,
+				  cmd == U_DMA_BUF_SYNC_CMD_FOR_DEVICE);
+}
+
+/* ioctl 10: argument checked; dma-buf export itself is not there yet */
+static int udmabuf_ioctl_export(struct udmabuf_device *udev,
+				void __user *uarg, size_t usize)
+{
+	struct u_dma_buf_ioctl_export_args args = {};
+
+	if (copy_from_user(&args, uarg, usize))
+		return -EFAULT;
+	if (args.offset > udev->buf.size ||
+	    args.size > udev->buf.size - args.offset) {
+		dev_err(&udev->dev,
+			"EXPORT: offset %llu + size %llu exceed the buffer size %llu\n",
+			args.offset, args.size, udev->buf.size);
+		return -EINVAL;
+	}
+	return -EOPNOTSUPP;
+}
+
+static long udmabuf_do_ioctl(struct udmabuf_device *udev, unsigned int cmd,
+			     void __user *uarg)
+{
+	switch (cmd) {
+	case U_DMA_BUF_IOCTL_GET_DRV_INFO: {
+		struct u_dma_buf_ioctl_drv_info info = {};
+
+		info.flags = udmabuf_drv_info_flags();
+		strscpy(info.version, UDMABUF_DRIVER_VERSION,
+			sizeof(info.version));
+		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+	}
+	case U_DMA_BUF_IOCTL_GET_SIZE: {
+		u64 size = udev->buf.size;
+
+		return copy_to_user(uarg, &size, sizeof(size)) ? -EFAULT : 0;
+	}
+	case U_DMA_BUF_IOCTL_GET_DMA_ADDR: {
+		u64 addr = udev->buf.dma_addr;
+
+		return copy_to_user(uarg, &addr, sizeof(addr)) ? -EFAULT : 0;
+	}
+	case U_DMA_BUF_IOCTL_GET_SYNC_OWNER: {
+		u32 owner = READ_ONCE(udev->sync.owner_device);
+
+		return copy_to_user(uarg, &owner, sizeof(owner)) ? -EFAULT : 0;
+	}
+	case U_DMA_BUF_IOCTL_SET_SYNC_FOR_CPU:
+	case UDMABUF_IOCTL_SET_SYNC_FOR_CPU_V0:
+	case U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE:
+	case UDMABUF_IOCTL_SET_SYNC_FOR_DEVICE_V0: {
+		u64 arg;
+
+		if (copy_from_user(&arg, uarg, sizeof(arg)))
+			return -EFAULT;
+		return udmabuf_sync_packed(udev, arg, _IOC_NR(cmd) == 6);
+	}
+	case U_DMA_BUF_IOCTL_GET_DEV_INFO: {
+		struct u_dma_buf_ioctl_dev_info info = {};
+		u64 mask = dma_get_mask(udev->buf.dma_dev);
+
+		info.flags = fls64(mask) |
+			     (udev->buf.coherent ?
+			      U_DMA_BUF_DEV_INFO_DMA_COHERENT : 0) |
+			     ((u64)udev->mmap_mode <<
+			      U_DMA_BUF_DEV_INFO_MMAP_MODE_SHIFT);
+		info.size = udev->buf.size;
+		info.addr = udev->buf.dma_addr;
+		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+	}
+	case U_DMA_BUF_IOCTL_GET_SYNC:
+		return udmabuf_ioctl_get_sync(udev, uarg);
+	case U_DMA_BUF_IOCTL_SET_SYNC:
+	case UDMABUF_IOCTL_SET_SYNC_V0:
+		return udmabuf_ioctl_set_sync(udev, uarg);
+	case U_DMA_BUF_IOCTL_EXPORT:
+		return udmabuf_ioctl_export(udev, uarg,
+					    _IOC_SIZE(U_DMA_BUF_IOCTL_EXPORT));
+	}
+	return -ENOTTY;
+}
+
+static long udmabuf_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	return udmabuf_do_ioctl(file->private_data, cmd, (void __user *)arg);
+}
+
+#ifdef CONFIG_COMPAT
+/* every layout but the i386 export struct is the same for 32-bit programs */
+static long udmabuf_compat_ioctl(struct file *file, unsigned int cmd,
+				 unsigned long arg)
+{
+	if (cmd == UDMABUF_IOCTL_EXPORT32)
+		return udmabuf_ioctl_export(file->private_data, compat_ptr(arg),
+					    UDMABUF_EXPORT_ARGS_SIZE32);
+	return udmabuf_do_ioctl(file->private_data, cmd, compat_ptr(arg));
+}
+#endif
+
+const struct file_operations udmabuf_fops = {
+	.owner = THIS_MODULE,
+	.open = udmabuf_open,
+	.release = udmabuf_release,
+	.read = udmabuf_read,
+	.write = udmabuf_write,
+	.llseek = udmabuf_llseek,
+	.mmap = udmabuf_mmap,
+	.unlocked_ioctl = udmabuf_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = udmabuf_compat_ioctl,
+#endif
+};

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * u-dma-buf: every kernel-version difference of the driver, and nothing else.
+ * Floor: 5.10.  docs/kernel-compat notes in the specification list why.
+ */
+#ifndef UDMABUF_COMPAT_H
+#define UDMABUF_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+
+/* 6.3: vma->vm_flags became read-only behind vm_flags_set()/clear() */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void udmabuf_vm_flags_set(struct vm_area_struct *vma,
+					unsigned long flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void udmabuf_vm_flags_clear(struct vm_area_struct *vma,
+					  unsigned long flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#else
+#define udmabuf_vm_flags_set(vma, flags)	vm_flags_set(vma, flags)
+#define udmabuf_vm_flags_clear(vma, flags)	vm_flags_clear(vma, flags)
+#endif
+
+/* 5.11: kmap_local_page(); before it kmap() (copy_*_user may sleep) */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#define udmabuf_kmap(page)		kmap(page)
+#define udmabuf_kunmap(page, addr)	kunmap(page)
+#else
+#define udmabuf_kmap(page)		kmap_local_page(page)
+#define udmabuf_kunmap(page, addr)	kunmap_local(addr)
+#endif
+
+/*
+ * The largest order the buddy allocator serves: MAX_ORDER was exclusive
+ * before 6.4, inclusive from 6.4, and renamed MAX_PAGE_ORDER in 6.8.
+ */
+#if defined(MAX_PAGE_ORDER)
+#define UDMABUF_MAX_BUDDY_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define UDMABUF_MAX_BUDDY_ORDER	MAX_ORDER
+#else
+#define UDMABUF_MAX_BUDDY_ORDER	(MAX_ORDER - 1)
+#endif
+
+/* 6.11: platform_driver.remove returns void */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define UDMABUF_PLATFORM_REMOVE_VOID	1
+#endif
+
+/*
+ * struct device has a dma_coherent field only where the architecture does
+ * cache maintenance for DMA; elsewhere every device is coherent.
+ */
+#if defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
+#define UDMABUF_HAS_DEV_DMA_COHERENT	1
+#endif
+
+#endif /* UDMABUF_COMPAT_H */

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * u-dma-buf: user space mappable DMA buffers.
+ *
+ * Module load/unload, module parameters, the list of buffers, minor numbers
+ * and the one path every buffer is created and deleted through.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/u-dma-buf.h>
+
+#include "udmabuf.h"
+#include "udmabuf_compat.h"
+
+/* ------------------------------------------------------------ parameters */
+
+int udmabuf_info_enable = 1;
+module_param_named(info_enable, udmabuf_info_enable, int, 0444);
+MODULE_PARM_DESC(info_enable, "print buffer information at create/delete (default 1)");
+
+static int udmabuf_dma_mask_bit_param = 32;
+module_param_named(dma_mask_bit, udmabuf_dma_mask_bit_param, int, 0444);
+MODULE_PARM_DESC(dma_mask_bit, "DMA mask bits of parameter and manager buffers, 12..64 (default 32)");
+
+static int udmabuf_mmap_mode_param = U_DMA_BUF_MMAP_MODE_AUTO;
+module_param_named(quirk_mmap_mode, udmabuf_mmap_mode_param, int, 0444);
+MODULE_PARM_DESC(quirk_mmap_mode, "1:off 2:on 3:auto 4:page (default 3); every mapping is page-backed");
+
+unsigned int udmabuf_default_dma_mask_bit = 32;
+unsigned int udmabuf_default_mmap_mode = U_DMA_BUF_MMAP_MODE_AUTO;
+
+static u64 udmabuf_param_sizes[UDMABUF_PARAM_DEVICES];
+
+static int udmabuf_param_size_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	return udmabuf_parse_size(val, kp->arg);
+}
+
+static int udmabuf_param_size_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%llu\n", *(u64 *)kp->arg);
+}
+
+static const struct kernel_param_ops udmabuf_param_size_ops = {
+	.set = udmabuf_param_size_set,
+	.get = udmabuf_param_size_get,
+};
+
+#define UDMABUF_SIZE_PARAM(n)						\
+	module_param_cb(udmabuf##n, &udmabuf_param_size_ops,		\
+			&udmabuf_param_sizes[n], 0444);			\
+	MODULE_PARM_DESC(udmabuf##n, "size of /dev/udmabuf" #n		\
+			 " in bytes (decimal, 0x hex, K/M/G suffix)")
+
+UDMABUF_SIZE_PARAM(0);
+UDMABUF_SIZE_PARAM(1);
+UDMABUF_SIZE_PARAM(2);
+UDMABUF_SIZE_PARAM(3);
+UDMABUF_SIZE_PARAM(4);
+UDMABUF_SIZE_PARAM(5);
+UDMABUF_SIZE_PARAM(6);
+UDMABUF_SIZE_PARAM(7);
+
+/* ------------------------------------------------------- devices, minors */
+
+static struct class udmabuf_class = {
+	.name = UDMABUF_DRIVER_NAME,
+	.dev_groups = udmabuf_groups,
+};
+
+static dev_t udmabuf_devt;
+static DEFINE_IDA(udmabuf_minor_ida);
+static DEFINE_MUTEX(udmabuf_list_lock);
+static LIST_HEAD(udmabuf_devices);
+
+int udmabuf_reserve_minor(int minor)
+{
+	if (minor < 0)
+		return ida_alloc_range(&udmabuf_minor_ida, 0, UDMABUF_MINORS - 1,
+				       GFP_KERNEL);
+	return ida_alloc_range(&udmabuf_minor_ida, minor, minor, GFP_KERNEL);
+}
+
+void udmabuf_release_minor(int minor)
+{
+	ida_free(&udmabuf_minor_ida, minor);
+}
+
+static struct udmabuf_device *udmabuf_find_locked(const char *name)
+{
+	struct udmabuf_device *udev;
+
+	list_for_each_entry(udev, &udmabuf_devices, list)
+		if (!strcmp(dev_name(&udev->dev), name))
+			return udev;
+	return NULL;
+}
+
+/* the memory goes when the last file, mapping or export lets go */
+static void udmabuf_device_release(struct device *dev)
+{
+	struct udmabuf_device *udev = to_udmabuf_device(dev);
+
+	udmabuf_buffer_free(&udev->buf, dev);
+	if (udev->release_parent)
+		udev->release_parent(udev);
+	put_device(udev->parent);
+	kfree(udev);
+}
+
+static void udmabuf_device_info(struct udmabuf_device *udev)
+{
+	struct device *dev = &udev->dev;
+
+	if (!udmabuf_info_enable)
+		return;
+	dev_info(dev, "driver version = %s\n", UDMABUF_DRIVER_VERSION);
+	dev_info(dev, "major number   = %d\n", MAJOR(dev->devt));
+	dev_info(dev, "minor number   = %d\n", MINOR(dev->devt));
+	dev_info(dev, "phys address   = %pad\n", &udev->buf.dma_addr);
+	dev_info(dev, "buffer size    = %llu\n", udev->buf.size);
+	dev_info(dev, "dma device     = %s\n", dev_name(udev->buf.dma_dev));
+	dev_info(dev, "dma coherent   = %d\n", udev->buf.coherent);
+	dev_info(dev, "driver installed\n");
+}
+
+/* DMA mask and coherency of the device the buffer is allocated for */
+static int udmabuf_setup_dma_dev(struct udmabuf_device *udev,
+				 struct device *dma_dev,
+				 const struct udmabuf_config *cfg,
+				 struct device *log_dev)
+{
+	unsigned int bits = cfg->dma_mask_bit;
+	int ret;
+
+	if (dma_dev == &udev->dev) {
+		dma_dev->dma_mask = &udev->dma_mask;
+		if (!bits)
+			bits = udmabuf_default_dma_mask_bit;
+	}
+	if (bits) {
+		ret = dma_set_mask_and_coherent(dma_dev, DMA_BIT_MASK(bits));
+		if (ret) {
+			dev_err(log_dev,
+				"%s: a %u-bit DMA mask is not supported here\n",
+				cfg->name, bits);
+			return ret;
+		}
+	}
+	if (cfg->dma_coherent < 0)
+		return 0;
+#ifdef UDMABUF_HAS_DEV_DMA_COHERENT
+	if (dma_dev != &udev->dev) {
+		dev_err(log_dev,
+			"%s: dma-coherent is a property of the parent device here\n",
+			cfg->name);
+		return -EINVAL;
+	}
+	dma_dev->dma_coherent = cfg->dma_coherent;
+	return 0;
+#else
+	if (cfg->dma_coherent)
+		return 0;
+	dev_err(log_dev,
+		"%s: DMA is always cache-coherent on this architecture; dma-coherent=0 is not possible\n",
+		cfg->name);
+	return -EINVAL;
+#endif
+}
+
+/*
+ * The one creation path: parameters, the manager and the platform driver
+ * all end here.  parent is the device the DMA API works for (a platform or
+ * PCI device), or NULL to use the buffer's own class device.  On failure
+ * nothing is left behind: no name, no minor, no memory.
+ */
+struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
+					     struct device *parent,
+					     struct device *log_dev)
+{
+	struct udmabuf_device *udev;
+	struct device *dma_dev;
+	int minor, ret;
+
+	ret = udmabuf_config_check(cfg, log_dev);
+	if (ret)
+		return ERR_PTR(ret);
+
+	udev = kzalloc(sizeof(*udev), GFP_KERNEL);
+	if (!udev)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&udev->lock);
+	INIT_LIST_HEAD(&udev->list);
+	device_initialize(&udev->dev);
+	udev->dev.class = &udmabuf_class;
+	udev->dev.parent = parent;
+	udev->dev.release = udmabuf_device_release;
+	udev->parent = get_device(parent);
+	udev->mmap_mode = cfg->mmap_mode;
+	udev->sync.mode = cfg->sync_mode;
+	udev->sync.always = cfg->sync_always;
+	udev->sync.offset = cfg->sync_offset;
+	udev->sync.size = cfg->sync_size ? cfg->sync_size :
+			  cfg->size - cfg->sync_offset;
+	udev->sync.direction = cfg->sync_direction;
+	ret = dev_set_name(&udev->dev, "%s", cfg->name);
+	if (ret)
+		goto err_put;
+	if (!log_dev)
+		log_dev = &udev->dev;
+
+	mutex_lock(&udmabuf_list_lock);
+	if (udmabuf_find_locked(cfg->name)) {
+		dev_err(log_dev, "%s: a buffer of that name exists already\n",
+			cfg->name);
+		ret = -EEXIST;
+		goto err_unlock;
+	}
+	minor = udmabuf_reserve_minor(cfg->minor);
+	if (minor < 0) {
+		if (cfg->minor >= 0)
+			dev_err(log_dev,
+				"%s: minor number %d is already in use\n",
+				cfg->name, cfg->minor);
+		else
+			dev_err(log_dev, "%s: all %d minor numbers are in use\n",
+				cfg->name, UDMABUF_MINORS);
+		ret = -EBUSY;
+		goto err_unlock;
+	}
+	udev->dev.devt = MKDEV(MAJOR(udmabuf_devt), minor);
+
+	dma_dev = parent ? parent : &udev->dev;
+	ret = udmabuf_setup_dma_dev(udev, dma_dev, cfg, log_dev);
+	if (ret)
+		goto err_minor;
+	ret = udmabuf_buffer_alloc(&udev->buf, dma_dev, cfg->size, log_dev);
+	if (ret)
+		goto err_minor;
+
+	cdev_init(&udev->cdev, &udmabuf_fops);
+	udev->cdev.owner = THIS_MODULE;
+	ret = cdev_device_add(&udev->cdev, &udev->dev);
+	if (ret) {
+		dev_err(log_dev, "%s: cannot add the device (%d)\n", cfg->name,
+			ret);
+		goto err_minor;
+	}
+	udev->registered = true;
+	list_add_tail(&udev->list, &udmabuf_devices);
+	mutex_unlock(&udmabuf_list_lock);
+	udmabuf_device_info(udev);
+	return udev;
+
+err_minor:
+	udmabuf_release_minor(minor);
+err_unlock:
+	mutex_unlock(&udmabuf_list_lock);
+err_put:
+	put_device(&udev->dev);
+	return ERR_PTR(ret);
+}
+
+static void udmabuf_device_delete_locked(struct udmabuf_device *udev)
+{
+	int minor = MINOR(udev->dev.devt);
+
+	list_del_init(&udev->list);
+	udev->registered = false;
+	cdev_device_del(&udev->cdev, &udev->dev);
+	udmabuf_release_minor(minor);
+	if (udmabuf_info_enable)
+		dev_info(&udev->dev, "driver uninstalled\n");
+	put_device(&udev->dev);
+}
+
+/* the name, node, sysfs directory and minor go now; the memory later */
+void udmabuf_device_delete(struct udmabuf_device *udev)
+{
+	mutex_lock(&udmabuf_list_lock);
+	udmabuf_device_delete_locked(udev);
+	mutex_unlock(&udmabuf_list_lock);
+}
+
+int udmabuf_device_delete_by_name(const char *name)
+{
+	struct udmabuf_device *udev;
+	int ret = 0;
+
+	mutex_lock(&udmabuf_list_lock);
+	udev = udmabuf_find_locked(name);
+	if (!udev)
+		ret = -ENOENT;
+	else if (udev->parent)
+		ret = -EPERM;	/* device tree: unbind the platform device */
+	else
+		udmabuf_device_delete_locked(udev);
+	mutex_unlock(&udmabuf_list_lock);
+	return ret;
+}
+
+/* "<name> <size> <phys_addr>\n" per buffer, for reading the manager */
+size_t udmabuf_device_list(char *buf, size_t len)
+{
+	struct udmabuf_device *udev;
+	size_t n = 0;
+
+	mutex_lock(&udmabuf_list_lock);
+	list_for_each_entry(udev, &udmabuf_devices, list)
+		n += scnprintf(buf + n, len - n, "%s %llu %pad\n",
+			       dev_name(&udev->dev), udev->buf.size,
+			       &udev->buf.dma_addr);
+	mutex_unlock(&udmabuf_list_lock);
+	return n;
+}
+
+static void udmabuf_delete_all(void)
+{
+	struct udmabuf_device *udev, *tmp;
+
+	mutex_lock(&udmabuf_list_lock);
+	list_for_each_entry_safe_reverse(udev, tmp, &udmabuf_devices, list)
+		udmabuf_device_delete_locked(udev);
+	mutex_unlock(&udmabuf_list_lock);
+}
+
+/* ------------------------------------------------------------ load/unload */
+
+static int __init udmabuf_create_param_devices(void)
+{
+	struct udmabuf_config cfg;
+	struct udmabuf_device *udev;
+	int i;
+
+	for (i = 0; i < UDMABUF_PARAM_DEVICES; i++) {
+		if (!udmabuf_param_sizes[i])
+			continue;
+		udmabuf_config_init(&cfg);
+		snprintf(cfg.name, sizeof(cfg.name), "udmabuf%d", i);
+		cfg.size = udmabuf_param_sizes[i];
+		cfg.minor = i;
+		udev = udmabuf_device_create(&cfg, NULL, NULL);
+		if (IS_ERR(udev)) {
+			pr_err(UDMABUF_DRIVER_NAME ": udmabuf%d=%llu: cannot create the buffer (%ld)\n",
+			       i, udmabuf_param_sizes[i], PTR_ERR(udev));
+			return PTR_ERR(udev);
+		}
+	}
+	return 0;
+}
+
+static int __init udmabuf_check_params(void)
+{
+	if (udmabuf_dma_mask_bit_param < 12 || udmabuf_dma_mask_bit_param > 64) {
+		pr_err(UDMABUF_DRIVER_NAME ": dma_mask_bit=%d is out of range (12..64)\n",
+		       udmabuf_dma_mask_bit_param);
+		return -EINVAL;
+	}
+	if (udmabuf_mmap_mode_param < U_DMA_BUF_MMAP_MODE_OFF ||
+	    udmabuf_mmap_mode_param > U_DMA_BUF_MMAP_MODE_PAGE) {
+		pr_err(UDMABUF_DRIVER_NAME ": quirk_mmap_mode=%d is out of range (1..4)\n",
+		       udmabuf_mmap_mode_param);
+		return -EINVAL;
+	}
+	udmabuf_default_dma_mask_bit = udmabuf_dma_mask_bit_param;
+	udmabuf_default_mmap_mode = udmabuf_mmap_mode_param;
+	return 0;
+}
+
+static int __init udmabuf_init(void)
+{
+	int ret;
+
+	ret = udmabuf_check_params();
+	if (ret)
+		return ret;
+	ret = alloc_chrdev_region(&udmabuf_devt, 0, UDMABUF_MINORS,
+				  UDMABUF_DRIVER_NAME);
+	if (ret)
+		return ret;
+	ret = class_register(&udmabuf_class);
+	if (ret)
+		goto err_region;
+	ret = udmabuf_create_param_devices();
+	if (ret)
+		goto err_devices;
+	ret = udmabuf_mgr_init();
+	if (ret)
+		goto err_devices;
+	ret = udmabuf_platform_init();
+	if (ret)
+		goto err_mgr;
+	return 0;
+
+err_mgr:
+	udmabuf_mgr_exit();
+err_devices:
+	udmabuf_delete_all();
+	class_unregister(&udmabuf_class);
+err_region:
+	unregister_chrdev_region(udmabuf_devt, UDMABUF_MINORS);
+	return ret;
+}
+
+static void __exit udmabuf_exit(void)
+{
+	udmabuf_platform_exit();
+	udmabuf_mgr_exit();
+	udmabuf_delete_all();
+	class_unregister(&udmabuf_class);
+	unregister_chrdev_region(udmabuf_devt, UDMABUF_MINORS);
+	ida_destroy(&udmabuf_minor_ida);
+}
+
+module_init(udmabuf_init);
+module_exit(udmabuf_exit);
+
+MODULE_DESCRIPTION("u-dma-buf: user space mappable DMA buffers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(UDMABUF_DRIVER_VERSION);

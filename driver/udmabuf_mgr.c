@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * u-dma-buf: /dev/u-dma-buf-mgr, buffers created and deleted at run time.
+ *
+ *   create <name> <size> [key=value ...]
+ *   delete <name>
+ *
+ * One command per write(2); reading lists the buffers.  Options use the
+ * device-tree property names (udmabuf_config.c).
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "udmabuf.h"
+
+#define UDMABUF_MGR_NAME	"u-dma-buf-mgr"
+#define UDMABUF_MGR_CMD_MAX	1024
+#define UDMABUF_MGR_ARGS_MAX	16
+
+static struct miscdevice udmabuf_mgr_misc;
+#define mgr_dev (udmabuf_mgr_misc.this_device)
+
+static int udmabuf_mgr_create(char **argv, int argc)
+{
+	struct udmabuf_config cfg;
+	struct udmabuf_device *udev;
+	int i, ret;
+
+	if (argc < 3) {
+		dev_err(mgr_dev, "usage: create <name> <size> [key=value ...]\n");
+		return -EINVAL;
+	}
+	udmabuf_config_init(&cfg);
+	if (strlen(argv[1]) > UDMABUF_NAME_MAX) {
+		dev_err(mgr_dev, "create: name longer than %d characters\n",
+			UDMABUF_NAME_MAX);
+		return -EINVAL;
+	}
+	strscpy(cfg.name, argv[1], sizeof(cfg.name));
+	if (udmabuf_parse_size(argv[2], &cfg.size)) {
+		dev_err(mgr_dev, "create %s: \"%s\" is not a size\n", cfg.name,
+			argv[2]);
+		return -EINVAL;
+	}
+	for (i = 3; i < argc; i++) {
+		char *val = strchr(argv[i], '=');
+
+		if (!val || val == argv[i] || !val[1]) {
+			dev_err(mgr_dev, "create %s: \"%s\" is not key=value\n",
+				cfg.name, argv[i]);
+			return -EINVAL;
+		}
+		*val++ = '\0';
+		ret = udmabuf_config_set(&cfg, argv[i], val, mgr_dev);
+		if (ret)
+			return ret;
+	}
+	if (udmabuf_info_enable)
+		dev_info(mgr_dev, "create %s %llu\n", cfg.name, cfg.size);
+	udev = udmabuf_device_create(&cfg, NULL, mgr_dev);
+	return PTR_ERR_OR_ZERO(udev);
+}
+
+static int udmabuf_mgr_delete(char **argv, int argc)
+{
+	int ret;
+
+	if (argc != 2) {
+		dev_err(mgr_dev, "usage: delete <name>\n");
+		return -EINVAL;
+	}
+	if (udmabuf_info_enable)
+		dev_info(mgr_dev, "delete %s\n", argv[1]);
+	ret = udmabuf_device_delete_by_name(argv[1]);
+	if (ret == -ENOENT)
+		dev_err(mgr_dev, "delete: no buffer named \"%s\"\n", argv[1]);
+	else if (ret == -EPERM)
+		dev_err(mgr_dev,
+			"delete: \"%s\" belongs to a device-tree node; unbind its platform device instead\n",
+			argv[1]);
+	return ret;
+}
+
+static ssize_t udmabuf_mgr_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	char *argv[UDMABUF_MGR_ARGS_MAX];
+	char *cmd, *p, *tok;
+	size_t len = count;
+	int argc = 0, ret;
+
+	if (count == 0 || count > UDMABUF_MGR_CMD_MAX) {
+		dev_err(mgr_dev, "a command must have 1 to %d bytes, not %zu\n",
+			UDMABUF_MGR_CMD_MAX, count);
+		return -EINVAL;
+	}
+	cmd = memdup_user_nul(ubuf, count);
+	if (IS_ERR(cmd))
+		return PTR_ERR(cmd);
+	if (cmd[len - 1] == '\n')
+		cmd[--len] = '\0';
+	if (strlen(cmd) != len || strchr(cmd, '\n')) {
+		dev_err(mgr_dev, "one command per write, without NUL bytes\n");
+		ret = -EINVAL;
+		goto out;
+	}
+	p = cmd;
+	while ((tok = strsep(&p, " \t")) != NULL) {
+		if (!*tok)
+			continue;
+		if (argc == UDMABUF_MGR_ARGS_MAX) {
+			dev_err(mgr_dev, "too many words in the command\n");
+			ret = -EINVAL;
+			goto out;
+		}
+		argv[argc++] = tok;
+	}
+	if (argc && !strcmp(argv[0], "create")) {
+		ret = udmabuf_mgr_create(argv, argc);
+	} else if (argc && !strcmp(argv[0], "delete")) {
+		ret = udmabuf_mgr_delete(argv, argc);
+	} else {
+		dev_err(mgr_dev, "unknown command \"%s\" (create, delete)\n",
+			argc ? argv[0] : "");
+		ret = -EINVAL;
+	}
+out:
+	kfree(cmd);
+	return ret ? ret : count;
+}
+
+static ssize_t udmabuf_mgr_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	size_t size = UDMABUF_MINORS * (UDMABUF_NAME_MAX + 48);
+	char *list = kvmalloc(size, GFP_KERNEL);
+	ssize_t ret;
+
+	if (!list)
+		return -ENOMEM;
+	ret = simple_read_from_buffer(ubuf, count, ppos, list,
+				      udmabuf_device_list(list, size));
+	kvfree(list);
+	return ret;
+}
+
+static const struct file_operations udmabuf_mgr_fops = {
+	.owner = THIS_MODULE,
+	.read = udmabuf_mgr_read,
+	.write = udmabuf_mgr_write,
+	.llseek = default_llseek,
+};
+
+static struct miscdevice udmabuf_mgr_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = UDMABUF_MGR_NAME,
+	.fops = &udmabuf_mgr_fops,
+};
+
+int udmabuf_mgr_init(void)
+{
+	return misc_register(&udmabuf_mgr_misc);
+}
+
+void udmabuf_mgr_exit(void)
+{
+	misc_deregister(&udmabuf_mgr_misc);
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * u-dma-buf: the platform driver.  A device-tree node
+ * (compatible "ikwzm,u-dma-buf" or the legacy "ikwzm,udmabuf-0.10.a")
+ * becomes a buffer allocated for that platform device, so the DMA API sees
+ * the node's dma-coherent, dma-ranges and memory-region.
+ */
+#include <linux/module.h>
+#include <linux/of.h>
+#include <linux/of_reserved_mem.h>
+#include <linux/platform_device.h>
+#include <linux/u-dma-buf.h>
+
+#include "udmabuf.h"
+#include "udmabuf_compat.h"
+
+/* a cell property of one or two cells (size, sync-offset, sync-size) */
+static int udmabuf_of_read_u64(struct device_node *np, const char *prop,
+			       u64 *val)
+{
+	u32 v32;
+	int len;
+
+	if (!of_get_property(np, prop, &len))
+		return -ENOENT;
+	if (len == sizeof(u64))
+		return of_property_read_u64(np, prop, val);
+	if (len != sizeof(u32))
+		return -EINVAL;
+	if (of_property_read_u32(np, prop, &v32))
+		return -EINVAL;
+	*val = v32;
+	return 0;
+}
+
+static const char *const udmabuf_of_number_props[] = {
+	"size", "minor-number", "sync-mode", "sync-offset", "sync-size",
+	"sync-direction", "dma-mask",
+};
+
+static const char *const udmabuf_of_mmap_props[] = {
+	[U_DMA_BUF_MMAP_MODE_OFF] = "quirk-mmap-off",
+	[U_DMA_BUF_MMAP_MODE_ON] = "quirk-mmap-on",
+	[U_DMA_BUF_MMAP_MODE_AUTO] = "quirk-mmap-auto",
+	[U_DMA_BUF_MMAP_MODE_PAGE] = "quirk-mmap-page",
+};
+
+static int udmabuf_of_config(struct device *dev, struct udmabuf_config *cfg)
+{
+	struct device_node *np = dev->of_node;
+	const char *name = NULL;
+	unsigned int i;
+	u64 val;
+	int ret;
+
+	udmabuf_config_init(cfg);
+	for (i = 0; i < ARRAY_SIZE(udmabuf_of_number_props); i++) {
+		ret = udmabuf_of_read_u64(np, udmabuf_of_number_props[i], &val);
+		if (ret == -ENOENT)
+			continue;
+		if (ret) {
+			dev_err(dev, "property %s must have one or two cells\n",
+				udmabuf_of_number_props[i]);
+			return -EINVAL;
+		}
+		ret = udmabuf_config_set_u64(cfg, udmabuf_of_number_props[i],
+					     val, dev);
+		if (ret)
+			return ret;
+	}
+	if (!cfg->size) {
+		dev_err(dev, "the size property is missing or 0\n");
+		return -EINVAL;
+	}
+	if (of_property_read_bool(np, "sync-always"))
+		cfg->sync_always = true;
+	for (i = U_DMA_BUF_MMAP_MODE_OFF; i <= U_DMA_BUF_MMAP_MODE_PAGE; i++)
+		if (of_property_read_bool(np, udmabuf_of_mmap_props[i]))
+			cfg->mmap_mode = i;
+
+	/* naming rule: device-name, else udmabuf<minor>, else node name */
+	if (!of_property_read_string(np, "device-name", &name)) {
+		if (strlen(name) > UDMABUF_NAME_MAX) {
+			dev_err(dev, "device-name is longer than %d characters\n",
+				UDMABUF_NAME_MAX);
+			return -EINVAL;
+		}
+		strscpy(cfg->name, name, sizeof(cfg->name));
+	} else if (cfg->minor >= 0) {
+		snprintf(cfg->name, sizeof(cfg->name), "udmabuf%d", cfg->minor);
+	} else {
+		strscpy(cfg->name, kbasename(of_node_full_name(np)),
+			sizeof(cfg->name));
+	}
+	return 0;
+}
+
+static void udmabuf_of_release_region(struct udmabuf_device *udev)
+{
+	of_reserved_mem_device_release(udev->parent);
+}
+
+static int udmabuf_platform_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct udmabuf_device *udev;
+	struct udmabuf_config cfg;
+	struct device_node *region;
+	bool has_region = false;
+	int ret;
+
+	ret = udmabuf_of_config(dev, &cfg);
+	if (ret)
+		return ret;
+
+	region = of_parse_phandle(dev->of_node, "memory-region", 0);
+	if (region) {
+		bool no_map = of_property_read_bool(region, "no-map");
+
+		of_node_put(region);
+		if (no_map) {
+			dev_err(dev,
+				"%s: memory-region is a no-map pool, which this version cannot allocate pages from; use a reusable (CMA) shared-dma-pool\n",
+				cfg.name);
+			return -EINVAL;
+		}
+		ret = of_reserved_mem_device_init(dev);
+		if (ret) {
+			dev_err(dev,
+				"%s: memory-region cannot be used (%d): it must be a shared-dma-pool reserved-memory node\n",
+				cfg.name, ret);
+			return ret;
+		}
+		has_region = true;
+	}
+
+	udev = udmabuf_device_create(&cfg, dev, dev);
+	if (IS_ERR(udev)) {
+		if (has_region)
+			of_reserved_mem_device_release(dev);
+		return PTR_ERR(udev);
+	}
+	if (has_region)
+		udev->release_parent = udmabuf_of_release_region;
+	platform_set_drvdata(pdev, udev);
+	return 0;
+}
+
+static void udmabuf_platform_remove_common(struct platform_device *pdev)
+{
+	udmabuf_device_delete(platform_get_drvdata(pdev));
+}
+
+#ifdef UDMABUF_PLATFORM_REMOVE_VOID
+static void udmabuf_platform_remove(struct platform_device *pdev)
+{
+	udmabuf_platform_remove_common(pdev);
+}
+#else
+static int udmabuf_platform_remove(struct platform_device *pdev)
+{
+	udmabuf_platform_remove_common(pdev);
+	return 0;
+}
+#endif
+
+static const struct of_device_id udmabuf_of_match[] = {
+	{ .compatible = "ikwzm,u-dma-buf" },
+	{ .compatible = "ikwzm,udmabuf-0.10.a" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, udmabuf_of_match);
+
+static struct platform_driver udmabuf_platform_driver = {
+	.probe = udmabuf_platform_probe,
+	.remove = udmabuf_platform_remove,
+	.driver = {
+		.name = UDMABUF_DRIVER_NAME,
+		.of_match_table = udmabuf_of_match,
+	},
+};
+
+int udmabuf_platform_init(void)
+{
+	return platform_driver_register(&udmabuf_platform_driver);
+}
+
+void udmabuf_platform_exit(void)
+{
+	platform_driver_unregister(&udmabuf_platform_driver);
+}

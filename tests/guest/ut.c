@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ut runner: see ut.h.  Usage:
+ *   udmabuf-test [--boot NAME] [--only PREFIX[,PREFIX...]] [--tag TAG] [--list]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include "ut.h"
+
+#define MODULE_PATH	"/lib/modules/u-dma-buf.ko"
+#define MODULE_NAME	"u_dma_buf"
+#define LOG_MAX		(256 * 1024)
+#define TEST_TIMEOUT_S	120
+
+extern const struct ut_test *const __start_ut_tests[];
+extern const struct ut_test *const __stop_ut_tests[];
+
+static int kmsg_fd = -1;		/* this test's view of /dev/kmsg */
+static char log_buf[LOG_MAX];
+static size_t log_len;
+
+/* ---------------------------------------------------------------- log */
+
+static int kmsg_open_at_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* append new kmsg records ("pri,seq,ts,flags;text") as "text\n" */
+static void kmsg_drain(int fd, char *buf, size_t *len, size_t max)
+{
+	char rec[8192];
+
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+		char *text, *end;
+		size_t tl;
+
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: keep going */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		text = strchr(rec, ';');
+		text = text ? text + 1 : rec;
+		end = strchr(text, '\n');
+		tl = end ? (size_t)(end - text) : strlen(text);
+		if (*len + tl + 2 < max) {
+			memcpy(buf + *len, text, tl);
+			*len += tl;
+			buf[(*len)++] = '\n';
+			buf[*len] = '\0';
+		}
+	}
+}
+
+const char *ut_log(void)
+{
+	if (kmsg_fd >= 0)
+		kmsg_drain(kmsg_fd, log_buf, &log_len, sizeof(log_buf));
+	return log_buf;
+}
+
+int ut_log_contains(const char *text)
+{
+	return strstr(ut_log(), text) != NULL;
+}
+
+static const char *const bad_log_words[] = {
+	"WARNING:", "BUG:", "Oops", "Call Trace", "kernel BUG", "UBSAN:",
+	"KASAN:", "list_del corruption", "Bad page", "general protection",
+	"Unable to handle kernel", NULL
+};
+
+static const char *log_bad_word(const char *log)
+{
+	for (int i = 0; bad_log_words[i]; i++)
+		if (strstr(log, bad_log_words[i]))
+			return bad_log_words[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------ results */
+
+void ut_fail_at(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("UT-FAILMSG %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	_exit(1);
+}
+
+void ut_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("UT-SKIPMSG ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	_exit(77);
+}
+
+/* ------------------------------------------------------------- module */
+
+int ut_load(const char *params)
+{
+	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = syscall(SYS_finit_module, fd, params ? params : "", 0);
+	r = r ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+int ut_unload(void)
+{
+	return syscall(SYS_delete_module, MODULE_NAME, O_NONBLOCK) ? -errno : 0;
+}
+
+int ut_module_loaded(void)
+{
+	return access("/sys/module/" MODULE_NAME, F_OK) == 0;
+}
+
+/* ------------------------------------------------------------- files */
+
+int ut_read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, tot = 0;
+
+	if (fd < 0)
+		return -errno;
+	while ((size_t)tot + 1 < len) {
+		n = read(fd, buf + tot, len - 1 - tot);
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		tot += n;
+	}
+	buf[tot] = '\0';
+	close(fd);
+	return (int)tot;
+}
+
+int ut_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int e;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	e = errno;
+	close(fd);
+	if (n < 0)
+		return -e;
+	return (size_t)n == strlen(val) ? 0 : -EIO;
+}
+
+int ut_sysfs_read(const char *dev, const char *attr, char *buf, size_t len)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/sys/class/u-dma-buf/%s/%s", dev, attr);
+	return ut_read_file(path, buf, len);
+}
+
+int ut_sysfs_write(const char *dev, const char *attr, const char *val)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/sys/class/u-dma-buf/%s/%s", dev, attr);
+	return ut_write_file(path, val);
+}
+
+int ut_sysfs_exists(const char *dev, const char *attr)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/sys/class/u-dma-buf/%s%s%s", dev,
+		 attr ? "/" : "", attr ? attr : "");
+	return access(path, F_OK) == 0;
+}
+
+uint64_t ut_sysfs_u64(const char *dev, const char *attr)
+{
+	char buf[128], *end;
+	unsigned long long v;
+	int r = ut_sysfs_read(dev, attr, buf, sizeof(buf));
+
+	if (r < 0)
+		UT_FAIL("reading sysfs %s/%s: expected success, saw %s", dev,
+			attr, strerror(-r));
+	errno = 0;
+	v = strtoull(buf, &end, 0);
+	if (errno || end == buf || (*end && *end != '\n'))
+		UT_FAIL("sysfs %s/%s: expected a number, saw \"%s\"", dev, attr,
+			buf);
+	return v;
+}
+
+int ut_mgr(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return ut_write_file("/dev/u-dma-buf-mgr", cmd);
+}
+
+int ut_open_dev(const char *dev, int flags)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/%s", dev);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		UT_FAIL("open(%s): expected success, saw errno %d (%s)", path,
+			errno, strerror(errno));
+	return fd;
+}
+
+int ut_sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	st = system(cmd);
+	if (st == -1)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+const char *ut_arch(void)
+{
+	static struct utsname u;
+
+	if (!u.machine[0])
+		uname(&u);
+	return u.machine;
+}
+
+int ut_compat(void)
+{
+	return sizeof(long) == 4 && (!strcmp(ut_arch(), "x86_64") ||
+				    !strcmp(ut_arch(), "aarch64"));
+}
+
+/* ------------------------------------------------------------- runner */
+
+static int matches(const char *id, const char *only)
+{
+	const char *p = only;
+
+	if (!only)
+		return 1;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n && strncmp(id, p, n) == 0)
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static int cmp_tests(const void *a, const void *b)
+{
+	const struct ut_test *x = *(const struct ut_test *const *)a;
+	const struct ut_test *y = *(const struct ut_test *const *)b;
+
+	return strcmp(x->id, y->id);
+}
+
+/*
+ * Run one test.  Returns 0 pass, 1 fail, 2 skip; prints the result line.
+ * A failure message printed by the child (UT-FAILMSG) is captured through
+ * a pipe so that the result line carries it.
+ */
+static int run_one(const struct ut_test *t, const char *tag)
+{
+	char msg[LOG_MAX / 4], wlog[LOG_MAX];
+	size_t wlen = 0, mlen = 0;
+	int pfd[2], st = 0, result, watch, loaded = 0;
+	const char *bad;
+	pid_t pid;
+	char name[256];
+
+	snprintf(name, sizeof(name), "%s%s%s", t->id, tag ? " " : "",
+		 tag ? tag : "");
+	msg[0] = '\0';
+	wlog[0] = '\0';
+	watch = kmsg_open_at_end();
+
+	if (t->params != UT_NOLOAD) {
+		int r = ut_load(t->params);
+
+		if (r) {
+			ut_log();
+			printf("FAIL %s: loading the module with \"%s\": %s\n",
+			       name, t->params ? t->params : "", strerror(-r));
+			close(watch);
+			return 1;
+		}
+		loaded = 1;
+	}
+
+	if (pipe(pfd))
+		return 1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		dup2(pfd[1], 1);
+		close(pfd[1]);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		kmsg_fd = kmsg_open_at_end();
+		alarm(TEST_TIMEOUT_S);
+		t->fn();
+		fflush(stdout);
+		_exit(0);
+	}
+	close(pfd[1]);
+	for (;;) {
+		ssize_t n = read(pfd[0], msg + mlen, sizeof(msg) - 1 - mlen);
+
+		if (n <= 0)
+			break;
+		mlen += n;
+		if (mlen >= sizeof(msg) - 1)
+			mlen = sizeof(msg) / 2;	/* keep reading, drop */
+	}
+	msg[mlen] = '\0';
+	close(pfd[0]);
+	waitpid(pid, &st, 0);
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		result = 0;
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+		result = 2;
+	else
+		result = 1;
+
+	if (loaded || ut_module_loaded()) {
+		int r = ut_unload();
+
+		if (r && result != 1) {
+			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+				 "UT-FAILMSG unloading the module after the "
+				 "test: expected success, saw %s\n",
+				 strerror(-r));
+			result = 1;
+		}
+		/* never let one test's module state leak into the next */
+		for (int i = 0; r && i < 50; i++) {
+			usleep(100000);
+			r = ut_unload();
+		}
+	}
+
+	if (watch >= 0) {
+		kmsg_drain(watch, wlog, &wlen, sizeof(wlog));
+		close(watch);
+	}
+	bad = log_bad_word(wlog);
+	if (bad) {
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			 "UT-FAILMSG kernel log contains \"%s\":\n%s\n", bad,
+			 wlog);
+		result = 1;
+	}
+
+	if (result == 0) {
+		printf("PASS %s\n", name);
+	} else if (result == 2) {
+		char *s = strstr(msg, "UT-SKIPMSG ");
+
+		printf("SKIP %s: %s", name, s ? s + 11 : "\n");
+	} else {
+		char *s = strstr(msg, "UT-FAILMSG ");
+
+		if (s)
+			printf("FAIL %s: %s", name, s + 11);
+		else if (WIFSIGNALED(st))
+			printf("FAIL %s: killed by signal %d (%s)\n", name,
+			       WTERMSIG(st), strsignal(WTERMSIG(st)));
+		else
+			printf("FAIL %s: exit status %d\n", name,
+			       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		if (mlen && !s)
+			printf("---- output of %s ----\n%s----\n", name, msg);
+	}
+	fflush(stdout);
+	return result;
+}
+
+int main(int argc, char **argv)
+{
+	const char *boot = "default", *only = NULL, *tag = NULL;
+	size_t n = __stop_ut_tests - __start_ut_tests;
+	const struct ut_test **tests;
+	int pass = 0, fail = 0, skip = 0, list = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--boot") && i + 1 < argc)
+			boot = argv[++i];
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
+		else if (!strcmp(argv[i], "--tag") && i + 1 < argc)
+			tag = argv[++i];
+		else if (!strcmp(argv[i], "--list"))
+			list = 1;
+		else {
+			fprintf(stderr, "usage: %s [--boot NAME] [--only "
+				"PREFIX,...] [--tag TAG] [--list]\n", argv[0]);
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+
+	tests = calloc(n ? n : 1, sizeof(*tests));
+	if (!tests)
+		return 2;
+	memcpy(tests, __start_ut_tests, n * sizeof(*tests));
+	qsort(tests, n, sizeof(*tests), cmp_tests);
+
+	if (ut_module_loaded() && ut_unload())
+		fprintf(stderr, "ut: cannot unload a module left loaded\n");
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ut_test *t = tests[i];
+		const char *tb = t->boot ? t->boot : "default";
+
+		if (strcmp(tb, boot) || !matches(t->id, only))
+			continue;
+		if (list) {
+			printf("%s\n", t->id);
+			continue;
+		}
+		switch (run_one(t, tag)) {
+		case 0:
+			pass++;
+			break;
+		case 2:
+			skip++;
+			break;
+		default:
+			fail++;
+		}
+	}
+	if (!list)
+		printf("%d passed, %d failed, %d skipped\n", pass, fail, skip);
+	free(tests);
+	return fail ? 1 : 0;
+}
