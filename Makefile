@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# u-dma-buf: out-of-tree build of the kernel module, and the project's
+# test, demo and lint entry points.
+#
+#   make                                   build u-dma-buf.ko for the running kernel
+#   make KERNEL_SRC=<dir>                  ... for the kernel build tree <dir>
+#   make ARCH=arm64 KERNEL_SRC=<dir>       cross build (CROSS_COMPILE defaults to
+#   make ARCH=arm   KERNEL_SRC=<dir>        aarch64-linux-gnu- / arm-linux-gnueabihf-)
+#   make W=1 C=1 KERNEL_SRC=<dir>          extra warnings and sparse
+#   make modules_install | install | clean
+#   make check [TARGET=<name>] | check-all | demo [DEMO_TARGET=<name>] | lint
+#
+# The module is built from driver/ (see driver/Kbuild) and copied to the
+# top directory as u-dma-buf.ko.
+
+HOST_ARCH ?= $(shell uname -m | sed -e s/arm.*/arm/ -e s/aarch64.*/arm64/)
+ARCH      ?= $(HOST_ARCH)
+
+ifdef KERNEL_SRC
+  KERNEL_SRC_DIR := $(KERNEL_SRC)
+else
+  KERNEL_SRC_DIR ?= /lib/modules/$(shell uname -r)/build
+endif
+
+ifeq ($(ARCH),arm)
+ ifneq ($(HOST_ARCH),arm)
+   CROSS_COMPILE ?= arm-linux-gnueabihf-
+ endif
+endif
+ifeq ($(ARCH),arm64)
+ ifneq ($(HOST_ARCH),arm64)
+   CROSS_COMPILE ?= aarch64-linux-gnu-
+ endif
+endif
+
+MODULE    := u-dma-buf.ko
+DRIVER    := $(CURDIR)/driver
+KBUILD     = $(MAKE) -C $(KERNEL_SRC_DIR) M=$(DRIVER) ARCH=$(ARCH) \
+	     CROSS_COMPILE=$(CROSS_COMPILE) CONFIG_U_DMA_BUF=m \
+	     $(if $(W),W=$(W)) $(if $(C),C=$(C))
+
+UDEV_RULES := udev/99-u-dma-buf.rules
+UDEV_DIR   ?= /etc/udev/rules.d
+
+.PHONY: all modules modules_install install clean distclean \
+	setup check check-all demo lint
+
+all: modules
+
+modules: kernel-src-present
+	$(KBUILD) modules
+	cp $(DRIVER)/$(MODULE) $(CURDIR)/$(MODULE)
+
+modules_install: kernel-src-present
+	$(KBUILD) modules_install
+
+install: modules_install
+	install -D -m 0644 $(UDEV_RULES) $(DESTDIR)$(UDEV_DIR)/$(notdir $(UDEV_RULES))
+
+clean:
+	if [ -e $(KERNEL_SRC_DIR)/Makefile ]; then $(KBUILD) clean; fi
+	rm -f $(CURDIR)/$(MODULE)
+	cd $(DRIVER) && rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order \
+		Module.symvers .tmp_versions
+
+# build/ holds the test kernels (scripts/setup.sh) and every test run.
+distclean: clean
+	rm -rf build
+
+.PHONY: kernel-src-present
+kernel-src-present:
+	@test -e $(KERNEL_SRC_DIR)/Makefile || { \
+	  echo "error: no kernel build tree at $(KERNEL_SRC_DIR)"; \
+	  echo "  install the headers of your kernel (Debian: linux-headers-\$$(uname -r))"; \
+	  echo "  or name a tree: make KERNEL_SRC=<dir>"; exit 1; }
+
+# ---- project tooling (see README.md) ----
+setup:
+	scripts/setup.sh
+
+check:
+	scripts/check.sh $(TARGET)
+
+check-all:
+	scripts/check.sh --all
+
+demo:
+	scripts/demo.sh $(DEMO_TARGET)
+
+lint:
+	scripts/lint.sh

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# check.sh [TARGET...]   test the default targets (kernels.conf "default")
+# check.sh --all         test every target of scripts/kernels.conf
+#
+# Each target is built and booted by run-target.sh; JOBS (default 2) of them
+# run at once.  Their reports are printed whole, one target after the other
+# in the order asked for, then the list of failures and as the very last
+# line "N passed, M failed" (", K skipped" when K > 0).  Exit status 0 only
+# if nothing failed.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+JOBS=${JOBS:-2}
+if [ "${1:-}" = --all ]; then
+	targets=$(conf_targets)
+elif [ $# -gt 0 ]; then
+	targets=$(echo "$@" | tr ',' ' ')
+else
+	targets=$(conf_targets default)
+fi
+targets=$(echo $targets)
+for t in $targets; do
+	load_target "$t" >/dev/null # dies with advice if not set up
+done
+
+start=$(date +%s)
+echo "Testing $targets (at most $JOBS at a time; logs in build/<target>/)"
+declare -A begun=()
+# a target is running from its launch until run-target.sh wrote "done"
+running() {
+	local n=0 t
+	for t in "${!begun[@]}"; do
+		[ -e "$BUILD/$t/done" ] || n=$((n + 1))
+	done
+	echo $n
+}
+
+# launch targets in order, keeping at most JOBS running, and print each
+# target's report as soon as it and every target before it are done
+pending=($targets)
+printed=0
+order=($targets)
+while [ $printed -lt ${#order[@]} ]; do
+	while [ ${#pending[@]} -gt 0 ] && [ "$(running)" -lt "$JOBS" ]; do
+		t=${pending[0]}
+		pending=("${pending[@]:1}")
+		mkdir -p "$BUILD/$t"
+		rm -f "$BUILD/$t/counts" "$BUILD/$t/done"
+		begun[$t]=$(date +%s)
+		{
+			"$REPO/scripts/run-target.sh" "$t" >"$BUILD/$t/report.txt" 2>&1
+			echo $? >"$BUILD/$t/done"
+		} &
+		echo "... $t started"
+	done
+	t=${order[$printed]}
+	if [ -e "$BUILD/$t/done" ]; then
+		echo
+		echo "==== $t ($(($(date +%s) - ${begun[$t]})) s) ===="
+		cat "$BUILD/$t/report.txt"
+		if [ ! -s "$BUILD/$t/counts" ]; then
+			echo "FAIL [$t] harness: run-target.sh ended without a result"
+			echo "0 1 0" >"$BUILD/$t/counts"
+		fi
+		read -r p f s <"$BUILD/$t/counts"
+		echo "==== $t: $p pass, $f fail, $s skip"
+		printed=$((printed + 1))
+		continue
+	fi
+	sleep 1
+done
+
+pass=0 failn=0 skip=0
+for t in $targets; do
+	read -r p f s <"$BUILD/$t/counts"
+	pass=$((pass + p)) failn=$((failn + f)) skip=$((skip + s))
+done
+echo
+if [ $failn -gt 0 ]; then
+	echo "Failures:"
+	for t in $targets; do
+		grep -h '^FAIL ' "$BUILD/$t/report.txt" | cut -c 1-200 | sed 's/^/  /'
+	done
+fi
+echo "Tested $targets in $(($(date +%s) - start)) s"
+line="$pass passed, $failn failed"
+[ $skip -gt 0 ] && line="$line, $skip skipped"
+echo "$line"
+[ $failn -eq 0 ]

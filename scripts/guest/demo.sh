@@ -1,0 +1,4 @@
+#!/bin/sh
+echo UT-DEMO-BEGIN
+echo placeholder
+echo UT-DEMO-END

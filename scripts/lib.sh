@@ -1,0 +1,188 @@
+# shellcheck shell=bash
+# Shared helpers of setup.sh, check.sh, run-target.sh and demo.sh.
+# Source it; it defines paths and functions only.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${UDMABUF_BUILD:-$REPO/build}
+CONF=$REPO/scripts/kernels.conf
+
+die() { echo "error: $*" >&2; exit 1; }
+note() { echo "== $*" >&2; }
+
+# conf_lines KIND: the lines of kernels.conf starting with KIND, without it.
+conf_lines() {
+	awk -v k="$1" '$1 == k { $1 = ""; sub(/^ +/, ""); print }' "$CONF"
+}
+
+# conf_targets [SET]: target names, all of them or those of SET.
+conf_targets() {
+	conf_lines target | awk -v s="${1:-}" 's == "" || $4 == s { print $1 }'
+}
+
+# target_conf NAME: sets T_NAME T_ARCH T_GROUP T_SET T_META T_PIN T_BUILD.
+target_conf() {
+	local line
+	line=$(conf_lines target | awk -v n="$1" '$1 == n')
+	[ -n "$line" ] || die "unknown target '$1' (targets: $(conf_targets | tr '\n' ' '))"
+	read -r T_NAME T_ARCH T_GROUP T_SET T_META T_PIN T_BUILD <<<"$line"
+}
+
+# arch_info ARCH (Debian name): what building and booting for it needs.
+arch_info() {
+	A_CC32=
+	case "$1" in
+	amd64)
+		A_KARCH=x86_64 A_CROSS= A_CC=gcc A_CC32=i686-linux-gnu-gcc
+		A_QEMU=qemu-system-x86_64 A_MACHINE= A_CPU= A_CONSOLE=ttyS0 ;;
+	arm64)
+		A_KARCH=arm64 A_CROSS=aarch64-linux-gnu- A_CC=aarch64-linux-gnu-gcc
+		A_CC32=arm-linux-gnueabihf-gcc
+		A_QEMU=qemu-system-aarch64 A_MACHINE=virt A_CPU=cortex-a57
+		A_CONSOLE=ttyAMA0 ;;
+	armhf)
+		A_KARCH=arm A_CROSS=arm-linux-gnueabihf- A_CC=arm-linux-gnueabihf-gcc
+		A_QEMU=qemu-system-arm A_MACHINE=virt A_CPU=cortex-a15
+		A_CONSOLE=ttyAMA0 ;;
+	*) die "unknown architecture $1" ;;
+	esac
+}
+
+# Private APT roots: build/apt/<group>, fed from the "source" lines.
+apt_root() { echo "$BUILD/apt/$1"; }
+
+apt_root_init() {
+	local g=$1 r archs
+	r=$(apt_root "$g")
+	mkdir -p "$r/lists/partial" "$r/cache/archives/partial" "$r/etc/apt.conf.d" \
+		"$r/etc/sources.list.d" "$r/etc/preferences.d" "$BUILD/debs"
+	[ -e "$r/status" ] || : >"$r/status"
+	conf_lines source | awk -v g="$g" '$1 == g {
+		printf "deb [arch=%s signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n", $2, $3, $4
+	}' >"$r/sources.list.new"
+	[ -s "$r/sources.list.new" ] || die "no 'source $g' line in $CONF"
+	mv "$r/sources.list.new" "$r/sources.list"
+	archs=$(conf_lines source | awk -v g="$g" '$1 == g { print $2 }' | tr ',' '\n' | sort -u)
+	{
+		echo "Dir::State \"$r\";"
+		echo "Dir::State::Lists \"$r/lists\";"
+		echo "Dir::State::status \"$r/status\";"
+		echo "Dir::Cache \"$r/cache\";"
+		echo "Dir::Etc::SourceList \"$r/sources.list\";"
+		echo "Dir::Etc::SourceParts \"$r/etc/sources.list.d\";"
+		echo "Dir::Etc::Parts \"$r/etc/apt.conf.d\";"
+		echo "Dir::Etc::Preferences \"$r/etc/preferences\";"
+		echo "Dir::Etc::PreferencesParts \"$r/etc/preferences.d\";"
+		echo "APT::Architecture \"$(echo "$archs" | head -n 1)\";"
+		echo "APT::Architectures { $(echo "$archs" | sed 's/.*/"&";/' | tr '\n' ' ')};"
+		echo "Acquire::Languages \"none\";"
+		echo "APT::Sandbox::User \"root\";"
+	} >"$r/apt.conf"
+}
+
+# aptg GROUP CMD ARGS...: run an apt command against the private root.
+aptg() {
+	local g=$1
+	shift
+	APT_CONFIG=$(apt_root "$g")/apt.conf "$@"
+}
+
+apt_root_update() {
+	note "apt-get update (private root $1)"
+	aptg "$1" apt-get -q update >"$(apt_root "$1")/update.log" 2>&1 ||
+		{ cat "$(apt_root "$1")/update.log" >&2; die "apt-get update failed for $1"; }
+}
+
+apt_root_has_lists() {
+	compgen -G "$(apt_root "$1")/lists/*_Packages*" >/dev/null
+}
+
+# Per-target facts written by setup.sh: build/root/<target>/target.env
+target_env() { echo "$BUILD/root/$1/target.env"; }
+
+# load_target NAME: target_conf + arch_info + the facts setup.sh recorded.
+load_target() {
+	target_conf "$1"
+	arch_info "$T_ARCH"
+	local env
+	env=$(target_env "$1")
+	[ -e "$env" ] || die "target $1 is not set up: run scripts/setup.sh$([ "$T_SET" = all ] && echo ' --all')"
+	# shellcheck disable=SC1090
+	. "$env"
+}
+
+# chroot_run NAME [--bind HOSTDIR DIR]... CMD...: run CMD in build/chroot/NAME
+# in a private mount namespace with /proc mounted (objtool and dpkg need it)
+# and the given directories bound in.
+chroot_run() {
+	local dir=$BUILD/chroot/$1 binds=()
+	shift
+	while [ "${1:-}" = --bind ]; do
+		binds+=("$2" "$3")
+		shift 3
+	done
+	[ -d "$dir" ] || die "no chroot $dir: run scripts/setup.sh --all"
+	cp -L /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
+	unshare --mount --fork bash -c '
+		set -e
+		dir=$1 n=$2
+		shift 2
+		mount -t proc proc "$dir/proc"
+		while [ "$n" -gt 0 ]; do
+			mkdir -p "$dir$2"
+			mount --bind "$1" "$dir$2"
+			shift 2
+			n=$((n - 1))
+		done
+		exec chroot "$dir" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+			PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			DEBIAN_FRONTEND=noninteractive "$@"
+	' _ "$dir" $((${#binds[@]} / 2)) "${binds[@]}" "$@"
+}
+
+BOOTS_CONF=$REPO/tests/boots.conf
+
+# boot_names TARGET: the boot configurations TARGET runs, "default" first.
+boot_names() {
+	local t=$1
+	echo default
+	awk '
+		/^[ \t]*(#|$)/ { next }
+		$1 == "boot" { name = $2; globs[name] = "*"; order[++n] = name; next }
+		$1 == "targets" && name != "" { $1 = ""; globs[name] = $0 }
+		END { for (i = 1; i <= n; i++) print order[i] "\t" globs[order[i]] }
+	' "$BOOTS_CONF" | while IFS=$'\t' read -r name globs; do
+		[ "$name" = default ] && continue
+		local g
+		set -f
+		for g in $globs; do
+			# shellcheck disable=SC2053
+			if [[ $t == $g ]]; then echo "$name"; break; fi
+		done
+		set +f
+	done
+}
+
+# boot_conf NAME: sets B_MEMORY B_CMDLINE B_DTSI B_QEMU B_KMODS B_TIMEOUT.
+boot_conf() {
+	B_MEMORY=512 B_CMDLINE= B_DTSI= B_QEMU= B_KMODS= B_TIMEOUT=600
+	local key val
+	while IFS= read -r line; do
+		key=${line%%[ 	]*}
+		val=${line#"$key"}
+		val=${val#"${val%%[! 	]*}"}
+		case "$key" in
+		memory) B_MEMORY=$val ;;
+		cmdline) B_CMDLINE=$val ;;
+		dtsi) B_DTSI=$val ;;
+		qemu) B_QEMU=$val ;;
+		kmods) B_KMODS=$val ;;
+		timeout) B_TIMEOUT=$val ;;
+		targets) ;;
+		*) die "tests/boots.conf: boot $1: unknown key '$key'" ;;
+		esac
+	done < <(awk -v n="$1" '
+		/^[ \t]*(#|$)/ { next }
+		$1 == "boot" { inb = ($2 == n); next }
+		inb { sub(/^[ \t]+/, ""); print }
+	' "$BOOTS_CONF")
+}

@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# run-target.sh TARGET        build, pack, boot and report one test target
+# run-target.sh --demo TARGET boot TARGET in demo mode, print what it shows
+#
+# Test mode prints the target's report on stdout (PASS/FAIL/SKIP lines with
+# the target as a tag) and writes build/<TARGET>/counts ("pass fail skip").
+# Everything of the run stays in build/<TARGET>/: module and guest build
+# logs, and per boot <boot>.console.log (the guest's serial console),
+# <boot>.qemu.log and the initramfs.  Exit status 0 only if nothing failed.
+#
+# UDMABUF_SRC_ROOT=<dir> takes Makefile, driver/, include/ and tests/guest/
+# from another tree (harness development).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+MODE=test
+if [ "${1:-}" = --demo ]; then
+	MODE=demo
+	shift
+fi
+[ $# -eq 1 ] || die "usage: $0 [--demo] TARGET"
+T=$1
+load_target "$T"
+SRC=${UDMABUF_SRC_ROOT:-$REPO}
+W=$BUILD/$T
+mkdir -p "$W"
+NPASS=0 NFAIL=0 NSKIP=0
+
+# fail WHAT MESSAGE [DETAIL-FILE]: a failure that is not a test's own.
+fail() {
+	echo "FAIL [$T] $1: $2"
+	if [ -n "${3:-}" ] && [ -s "$3" ]; then
+		sed 's/^/    /' "$3"
+	fi
+	NFAIL=$((NFAIL + 1))
+}
+
+finish() {
+	echo "$NPASS $NFAIL $NSKIP" >"$W/counts"
+	[ "$NFAIL" = 0 ]
+	exit
+}
+
+# sync_tree SRC DST: copy files whose content changed (with a fresh mtime,
+# so that kbuild rebuilds exactly what changed).
+sync_tree() {
+	local from=$1 to=$2 f
+	(cd "$from" && find . -type f ! -name '*.o' ! -name '*.ko' ! -name '.*.cmd' \
+		! -name '*.mod' ! -name '*.mod.c' ! -name 'modules.order' \
+		! -name 'Module.symvers') | while IFS= read -r f; do
+		if ! cmp -s "$from/$f" "$to/$f"; then
+			mkdir -p "$(dirname "$to/$f")"
+			cp "$from/$f" "$to/$f"
+		fi
+	done
+}
+
+# ------------------------------------------------------------ module
+build_module() {
+	local s=$W/src log=$W/module.log
+	mkdir -p "$s"
+	cp -p "$SRC/Makefile" "$s/Makefile.new"
+	cmp -s "$s/Makefile.new" "$s/Makefile" || mv "$s/Makefile.new" "$s/Makefile"
+	rm -f "$s/Makefile.new" "$s/u-dma-buf.ko"
+	sync_tree "$SRC/driver" "$s/driver"
+	sync_tree "$SRC/include" "$s/include"
+	# shellcheck disable=SC2086
+	if [ -n "$CHROOT" ]; then
+		chroot_run "$CHROOT" --bind "$s" /src \
+			make -C /src modules KERNEL_SRC="$KERNEL_SRC" ARCH="$A_KARCH" \
+			CROSS_COMPILE="$A_CROSS" $MAKE_EXTRA >"$log" 2>&1
+	else
+		make -C "$s" modules KERNEL_SRC="$KERNEL_SRC" ARCH="$A_KARCH" \
+			CROSS_COMPILE="$A_CROSS" $MAKE_EXTRA >"$log" 2>&1
+	fi
+	if [ $? -ne 0 ] || [ ! -s "$s/u-dma-buf.ko" ]; then
+		tail -n 40 "$log" >"$W/tail.txt"
+		fail build-module "the module did not build for $KVER (log: ${log#"$REPO"/})" "$W/tail.txt"
+		return 1
+	fi
+	grep -E 'warning:' "$log" >"$W/tail.txt" &&
+		fail build-module "compiler warnings for $KVER (log: ${log#"$REPO"/})" "$W/tail.txt"
+	return 0
+}
+
+# ------------------------------------------------------ guest programs
+# gcc_static CC OUT SOURCES...: a static guest program, log appended.
+gcc_static() {
+	local cc=$1 out=$2
+	shift 2
+	echo "+ $cc -static -O2 -Wall -o $out $*" >>"$W/guest.log"
+	"$cc" -static -O2 -Wall -I "$SRC/include/uapi" -I "$SRC/tests/guest" \
+		-o "$out" "$@" >>"$W/guest.log" 2>&1
+}
+
+build_guest() {
+	local g=$W/guest p ok=0
+	rm -rf "$g"
+	mkdir -p "$g"
+	: >"$W/guest.log"
+	gcc_static "$A_CC" "$g/udmabuf-test" "$SRC"/tests/guest/*.c || ok=1
+	if [ -n "$A_CC32" ]; then
+		gcc_static "$A_CC32" "$g/udmabuf-test32" "$SRC"/tests/guest/*.c || ok=1
+	fi
+	for p in "$SRC"/tests/guest/progs/*.c; do
+		[ -e "$p" ] || continue
+		gcc_static "$A_CC" "$g/$(basename "$p" .c)" "$p" || ok=1
+	done
+	if [ $ok -ne 0 ]; then
+		tail -n 40 "$W/guest.log" >"$W/tail.txt"
+		fail build-tests "the guest programs did not build (log: ${W#"$REPO"/}/guest.log)" "$W/tail.txt"
+		return 1
+	fi
+	grep -E 'warning:' "$W/guest.log" >"$W/tail.txt" &&
+		fail build-tests "compiler warnings in the guest programs" "$W/tail.txt"
+	return 0
+}
+
+# ------------------------------------------------------------ initramfs
+# add_kmods DIR MODULES...: kernel modules of the image, with dependencies.
+add_kmods() {
+	local dir=$1 mods=() m dep base
+	shift
+	local mroot
+	for mroot in "$KROOT/lib/modules/$KVER" "$KROOT/usr/lib/modules/$KVER"; do
+		[ -e "$mroot/modules.dep" ] && break
+	done
+	[ -e "$mroot/modules.dep" ] || { echo "no modules.dep in the image"; return 1; }
+	for m in "$@"; do
+		m=${m//-/_}
+		dep=$(awk -v m="$m" '{
+			p = $1; sub(/:$/, "", p); b = p; sub(/.*\//, "", b)
+			sub(/\.ko(\.xz|\.zst|\.gz)?$/, "", b); gsub(/-/, "_", b)
+			if (b == m) { $1 = p; print; exit }
+		}' "$mroot/modules.dep")
+		[ -n "$dep" ] || { echo "no module $m in $KVER"; return 1; }
+		mods+=($dep)
+	done
+	mkdir -p "$dir/lib/modules/$KVER"
+	for m in $(printf '%s\n' "${mods[@]}" | sort -u); do
+		base=${m%.xz}
+		base=${base%.zst}
+		base=${base%.gz}
+		mkdir -p "$dir/lib/modules/$KVER/$(dirname "$base")"
+		case "$m" in
+		*.xz) xz -dc "$mroot/$m" ;;
+		*.zst) zstd -dc "$mroot/$m" ;;
+		*.gz) gzip -dc "$mroot/$m" ;;
+		*) cat "$mroot/$m" ;;
+		esac >"$dir/lib/modules/$KVER/$base" || return 1
+	done
+	# modules.dep of what we copied, with the uncompressed names
+	for m in "$@"; do
+		m=${m//-/_}
+		awk -v m="$m" '{
+			p = $1; sub(/:$/, "", p); b = p; sub(/.*\//, "", b)
+			sub(/\.ko(\.xz|\.zst|\.gz)?$/, "", b); gsub(/-/, "_", b)
+			if (b == m) print
+		}' "$mroot/modules.dep"
+	done | sed -E 's/\.ko\.(xz|zst|gz)/.ko/g' | sort -u >"$dir/lib/modules/$KVER/modules.dep"
+}
+
+# pack BOOT: build/<T>/<BOOT>.cpio.gz
+pack() {
+	local boot=$1 d=$W/initramfs-$1
+	rm -rf "$d"
+	mkdir -p "$d/bin" "$d/lib/modules" "$d/dev" "$d/proc" "$d/sys" "$d/tmp"
+	cp "$BUILD/root/busybox-$T_ARCH/bin/busybox" "$d/bin/busybox"
+	cp "$REPO/scripts/guest/init" "$d/init"
+	cp "$REPO/scripts/guest/demo.sh" "$d/bin/udmabuf-demo.sh"
+	chmod 755 "$d/init" "$d/bin/udmabuf-demo.sh"
+	cp "$W/src/u-dma-buf.ko" "$d/lib/modules/u-dma-buf.ko"
+	cp "$W"/guest/* "$d/bin/"
+	if [ -n "$B_KMODS" ]; then
+		# shellcheck disable=SC2086
+		add_kmods "$d" $B_KMODS >"$W/tail.txt" 2>&1 || {
+			fail "boot:$boot" "kmods $B_KMODS" "$W/tail.txt"
+			return 1
+		}
+	fi
+	(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/$boot.cpio.gz"
+}
+
+# dtb BOOT: QEMU's own tree for this boot plus the boot's dtsi.
+make_dtb() {
+	local boot=$1 d=$W/dt-$1
+	rm -rf "$d"
+	mkdir -p "$d"
+	{
+		# shellcheck disable=SC2086
+		"$A_QEMU" -M "$A_MACHINE,dumpdtb=$d/virt.dtb" -cpu "$A_CPU" \
+			-m "$B_MEMORY" -nographic -nic none $B_QEMU &&
+			dtc -q -I dtb -O dts -o "$d/virt.dts" "$d/virt.dtb" &&
+			{ cat "$d/virt.dts"; echo; cat "$REPO/$B_DTSI"; } >"$d/merged.dts" &&
+			dtc -q -I dts -O dtb -o "$d/boot.dtb" "$d/merged.dts"
+	} >"$d/dtc.log" 2>&1 </dev/null || {
+		fail "boot:$boot" "device tree from $B_DTSI did not build" "$d/dtc.log"
+		return 1
+	}
+	echo "$d/boot.dtb"
+}
+
+# -------------------------------------------------------------- boot
+# boot_guest BOOT MODE: one QEMU run; its console in build/<T>/<BOOT>.console.log
+boot_guest() {
+	local boot=$1 mode=$2 append dtb= args=() rc
+	append="console=$A_CONSOLE panic=-1 quiet printk.time=1 ut.boot=$boot ut.mode=$mode $B_CMDLINE"
+	if [ -n "$B_DTSI" ]; then
+		[ -n "$A_MACHINE" ] || { fail "boot:$boot" "dtsi given but $T has no device tree"; return 1; }
+		dtb=$(make_dtb "$boot") || return 1
+		args+=(-dtb "$dtb")
+	fi
+	[ -n "$A_MACHINE" ] && args+=(-M "$A_MACHINE" -cpu "$A_CPU")
+	# shellcheck disable=SC2206
+	args+=(-accel tcg -m "$B_MEMORY" -nographic -no-reboot -nic none
+		-kernel "$VMLINUZ" -initrd "$W/$boot.cpio.gz" -append "$append" $B_QEMU)
+	echo "$A_QEMU ${args[*]}" >"$W/$boot.qemu.log"
+	BOOT_START=$(date +%s)
+	timeout -k 10 "$B_TIMEOUT" "$A_QEMU" "${args[@]}" </dev/null \
+		>"$W/$boot.console.log" 2>>"$W/$boot.qemu.log"
+	rc=$?
+	BOOT_SECS=$(($(date +%s) - BOOT_START))
+	echo "exit status $rc after $BOOT_SECS s" >>"$W/$boot.qemu.log"
+	# the serial console writes CRLF
+	sed -i -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\x1bc//g' "$W/$boot.console.log"
+	return $rc
+}
+
+# section LOG NAME: the lines between UT-NAME-BEGIN and UT-NAME-END.
+section() {
+	awk -v b="UT-$2-BEGIN" -v e="UT-$2-END" '$0 == e { s = 0 } s { print } $0 == b { s = 1 }' "$1"
+}
+
+KERNEL_BAD='WARNING:|BUG:|Oops|[Cc]all [Tt]race|Kernel panic|kernel BUG|Unable to handle kernel|general protection fault|UBSAN:|KASAN:'
+
+# report BOOT QEMU-RC: turn the console log into result lines.
+report() {
+	local boot=$1 qrc=$2 log=$W/$1.console.log tag=$T res end out
+	[ "$boot" = default ] || tag="$T/$boot"
+	res=$W/$boot.results
+	end=$(sed -n 's/^UT-END rc=\([0-9]*\)$/\1/p' "$log" | tail -n 1)
+	if grep -qx UT-RESULTS-BEGIN "$log"; then
+		section "$log" RESULTS >"$res"
+	else
+		# the guest died: take what the live output shows
+		grep -E '^(PASS|FAIL|SKIP) ' "$log" >"$res"
+	fi
+	out=$(awk -v tag="$tag" '
+		/^(PASS|FAIL|SKIP) / {
+			k = $1; n[k]++; print k " [" tag "] " substr($0, 6); next
+		}
+		/^[0-9]+ passed, [0-9]+ failed/ { next }
+		{ print "    " $0 }
+		END { printf "COUNTS %d %d %d\n", n["PASS"], n["FAIL"], n["SKIP"] }
+	' "$res")
+	echo "$out" | grep -v '^COUNTS '
+	local np nf ns
+	read -r _ np nf ns <<<"$(echo "$out" | grep '^COUNTS ')"
+	NPASS=$((NPASS + np)) NFAIL=$((NFAIL + nf)) NSKIP=$((NSKIP + ns))
+
+	# the whole kernel log: the guest's /dev/kmsg dump, and the kernel's
+	# own console lines (timestamped) in case the guest died before it
+	{
+		section "$log" KMSG | sed 's/^[^;]*;//'
+		grep -E '^\[ *[0-9]+\.[0-9]+\]' "$log"
+	} | grep -E -B 2 -A 12 "$KERNEL_BAD" | head -n 40 >"$W/tail.txt"
+	[ -s "$W/tail.txt" ] &&
+		fail "kernel-log:$boot" "the guest's kernel log shows a warning, bug or oops (log: ${log#"$REPO"/})" "$W/tail.txt"
+
+	if [ -z "$end" ]; then
+		local why="no end marker"
+		case "$qrc" in
+		124 | 137) why="timed out after $B_TIMEOUT s" ;;
+		0) grep -q 'Kernel panic' "$log" && why="kernel panic" ;;
+		*) why="QEMU exit status $qrc" ;;
+		esac
+		grep -q 'Kernel panic' "$log" && why="kernel panic"
+		{
+			tail -n 5 "$W/$boot.qemu.log"
+			echo "---- last lines of the console ----"
+			tail -n 30 "$log"
+		} >"$W/tail.txt"
+		fail "boot:$boot" "the guest did not finish ($why; console: ${log#"$REPO"/})" "$W/tail.txt"
+	elif [ "$end" != 0 ] && [ "$nf" = 0 ]; then
+		fail "boot:$boot" "the test runner exited with status $end without a FAIL line (console: ${log#"$REPO"/})"
+	fi
+}
+
+# ------------------------------------------------------------------ main
+if [ "$MODE" = demo ]; then
+	build_module >"$W/demo-build.txt" && build_guest >>"$W/demo-build.txt" || {
+		cat "$W/demo-build.txt"
+		exit 1
+	}
+	boot_conf default
+	pack default >>"$W/demo-build.txt" || { cat "$W/demo-build.txt"; exit 1; }
+	boot_guest default demo
+	qrc=$?
+	log=$W/default.console.log
+	if grep -qx UT-DEMO-BEGIN "$log"; then
+		section "$log" DEMO
+	else
+		echo "The demo guest did not get to its output (QEMU status $qrc). Last console lines:"
+		tail -n 40 "$log"
+	fi
+	grep -q '^UT-END rc=0$' "$log"
+	exit
+fi
+
+echo "kernel $KVER ($IMAGE_PKG), $A_QEMU"
+build_module || finish
+build_guest || finish
+for boot in $(boot_names "$T"); do
+	boot_conf "$boot"
+	pack "$boot" || continue
+	boot_guest "$boot" test
+	qrc=$?
+	echo "boot $boot: $BOOT_SECS s, console log ${W#"$REPO"/}/$boot.console.log"
+	report "$boot" "$qrc"
+done
+finish

@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# Set up everything u-dma-buf's build, tests and demo need on Debian 12.
+#
+#   scripts/setup.sh          host packages + the default test kernels
+#   scripts/setup.sh --all    ... + every kernel of `make check-all` (or ALL=1)
+#
+# Runs as root.  Idempotent: a second run checks stamps and returns in
+# seconds without network.  Host packages come from the host's apt; the
+# test kernels, their headers and the guests' busybox are fetched through
+# private APT roots (build/apt/<group>) into build/debs and extracted under
+# build/root/<target>; the host's dpkg state is never changed by them.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ALL=${ALL:-0}
+for a in "$@"; do
+	case "$a" in
+	--all) ALL=1 ;;
+	-h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+	*) die "unknown argument $a (usage: $0 [--all])" ;;
+	esac
+done
+[ "$(id -u)" = 0 ] || die "run as root (it installs packages)"
+export DEBIAN_FRONTEND=noninteractive
+export PATH=$PATH:/usr/sbin:/sbin
+
+HOST_PKGS=(
+	gcc make libc6-dev perl kmod cpio gzip xz-utils
+	device-tree-compiler sparse
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
+	gcc-i686-linux-gnu libc6-dev-i386-cross
+	qemu-system-x86 qemu-system-arm busybox-static
+	linux-source-6.1 debootstrap libelf1 libssl3
+)
+
+# ------------------------------------------------------------ host packages
+install_host_packages() {
+	local missing=() p
+	for p in "${HOST_PKGS[@]}"; do
+		dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' ||
+			missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		note "host packages: all present"
+		return
+	fi
+	note "host packages: installing ${missing[*]}"
+	apt-get -q update
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# ------------------------------------------------------- private apt roots
+declare -A LISTS_FRESH=()
+
+# ensure_lists GROUP [force]: the root exists and has package lists.
+ensure_lists() {
+	local g=$1
+	[ -e "$(apt_root "$g")/apt.conf" ] || apt_root_init "$g"
+	if [ "${2:-}" = force ] && [ -z "${LISTS_FRESH[$g]:-}" ]; then
+		apt_root_init "$g"
+		apt_root_update "$g"
+		LISTS_FRESH[$g]=1
+	elif ! apt_root_has_lists "$g"; then
+		apt_root_init "$g"
+		apt_root_update "$g"
+		LISTS_FRESH[$g]=1
+	fi
+}
+
+# pkg_field GROUP SPEC FIELD: one field of a package (candidate or =version).
+pkg_field() {
+	aptg "$1" apt-cache show --no-all-versions "$2" 2>/dev/null |
+		awk -v f="$3:" '$1 == f { $1 = ""; sub(/^ /, ""); print; exit }'
+}
+
+# pkg_deps GROUP SPEC REGEX QUAL: Depends of SPEC whose name matches REGEX,
+# as download specs (name[:QUAL][=version] for "(= version)" dependencies).
+pkg_deps() {
+	pkg_field "$1" "$2" Depends | tr ',' '\n' | sed 's/|.*//' |
+		awk -v re="$3" -v q="$4" '
+		{ name = $1; sub(/:.*/, "", name) }
+		name ~ re {
+			spec = name (q != "" ? ":" q : "")
+			if ($2 == "(=") { v = $3; sub(/\)$/, "", v); spec = spec "=" v }
+			print spec
+		}'
+}
+
+# fetch GROUP SPEC...: the .debs of SPECs into build/debs (kept as a cache);
+# prints their paths.
+fetch() {
+	local g=$1 s f need=()
+	shift
+	for s in "$@"; do
+		# the name apt-get download gives it: name_version_arch.deb, ':' as %3a
+		f=$(aptg "$g" apt-cache show --no-all-versions "$s" 2>/dev/null | awk '
+			$1 == "Package:" { p = $2 } $1 == "Version:" { v = $2 }
+			$1 == "Architecture:" { a = $2 }
+			/^$/ { exit } END { if (p != "") { gsub(/:/, "%3a", v); print p "_" v "_" a ".deb" } }')
+		[ -n "$f" ] || { echo "no package $s in $g" >&2; return 1; }
+		f=$BUILD/debs/$f
+		[ -s "$f" ] || need+=("$s")
+		echo "$f"
+	done
+	[ ${#need[@]} -eq 0 ] && return
+	note "downloading ${need[*]}"
+	(cd "$BUILD/debs" && aptg "$g" apt-get -q download "${need[@]}" >&2)
+}
+
+extract() {
+	local dest=$1 d
+	shift
+	mkdir -p "$dest"
+	for d in "$@"; do
+		dpkg -x "$d" "$dest"
+	done
+}
+
+# -------------------------------------------------------------- busybox
+setup_busybox() {
+	local arch=$1 g dir debs
+	dir=$BUILD/root/busybox-$arch
+	[ -x "$dir/bin/busybox" ] && return
+	g=$(conf_lines busybox | awk -v a="$arch" '$1 == a { print $2 }')
+	[ -n "$g" ] || die "no 'busybox $arch' line in $CONF"
+	ensure_lists "$g"
+	debs=$(fetch "$g" "busybox-static:$arch") ||
+		{ ensure_lists "$g" force; debs=$(fetch "$g" "busybox-static:$arch"); }
+	rm -rf "$dir.tmp"
+	extract "$dir.tmp" $debs
+	rm -rf "$dir"
+	mv "$dir.tmp" "$dir"
+	note "busybox for $arch: $(basename $debs)"
+}
+
+# ------------------------------------------------------------- chroots
+# setup_chroot NAME: debootstrap --variant=minbase + the packages listed.
+setup_chroot() {
+	local name=$1 line suite extra pkgs dir s
+	line=$(conf_lines chroot | awk -v n="$name" '$1 == n')
+	[ -n "$line" ] || die "no 'chroot $name' line in $CONF"
+	read -r _ suite extra pkgs <<<"$line"
+	dir=$BUILD/chroot/$name
+	if [ "$(cat "$dir/.udmabuf-stamp" 2>/dev/null)" = "$line" ]; then
+		return
+	fi
+	if [ ! -x "$dir/usr/bin/apt-get" ]; then
+		note "debootstrap $suite into $dir (a few minutes)"
+		rm -rf "$dir"
+		mkdir -p "$BUILD/chroot"
+		debootstrap --variant=minbase "$suite" "$dir" http://deb.debian.org/debian \
+			>"$BUILD/chroot/$name.debootstrap.log" 2>&1 ||
+			{ tail -n 30 "$BUILD/chroot/$name.debootstrap.log" >&2; die "debootstrap failed"; }
+	fi
+	: >"$dir/etc/apt/sources.list.d/udmabuf.list"
+	for s in $(echo "$extra" | tr ',' ' '); do
+		echo "deb http://deb.debian.org/debian $s main" >>"$dir/etc/apt/sources.list.d/udmabuf.list"
+	done
+	note "installing $pkgs in chroot $name"
+	chroot_run "$name" apt-get -q update
+	# shellcheck disable=SC2086
+	chroot_run "$name" apt-get install -y -q --no-install-recommends $pkgs
+	echo "$line" >"$dir/.udmabuf-stamp"
+}
+
+# ------------------------------------------------------------- targets
+# resolve_image: the image package of the target: the pin if the archive
+# still has it, else what the meta package depends on today.
+resolve_image() {
+	local q=":$T_ARCH" cur
+	if [ -n "$(pkg_field "$T_GROUP" "$T_PIN$q" Package)" ]; then
+		echo "$T_PIN"
+		return
+	fi
+	cur=$(pkg_deps "$T_GROUP" "$T_META$q" '^linux-image-[0-9]' '' | sed 's/=.*//' | head -n 1)
+	[ -n "$cur" ] || return 1
+	echo "note: $T_NAME: pinned $T_PIN is no longer in the archive; using $cur (update scripts/kernels.conf)" >&2
+	echo "$cur"
+}
+
+# target_debs: resolve and fetch; prints deb paths (image + headers).
+target_debs() {
+	local img hdr specs=()
+	img=$(resolve_image) || return 1
+	specs+=("$img:$T_ARCH")
+	mapfile -t -O ${#specs[@]} specs < <(pkg_deps "$T_GROUP" "$img:$T_ARCH" '^linux-(binary|modules)-' "$T_ARCH")
+	if [ "${T_BUILD%%:*}" = host ]; then
+		hdr=${img/linux-image-/linux-headers-}
+		specs+=("$hdr:$T_ARCH")
+		mapfile -t -O ${#specs[@]} specs < <(pkg_deps "$T_GROUP" "$hdr:$T_ARCH" '^linux-(headers|kbuild)-' '')
+	fi
+	echo "IMAGE_PKG=$img" >"$BUILD/root/$T_NAME.resolved"
+	fetch "$T_GROUP" "${specs[@]}"
+}
+
+setup_target() {
+	local t=$1 root stamp debs kver vmlinuz hdrs line extra=
+	target_conf "$t"
+	arch_info "$T_ARCH"
+	root=$BUILD/root/$t
+	line=$(conf_lines target | awk -v n="$t" '$1 == n')
+	stamp="$root/.udmabuf-stamp"
+	if [ -e "$(target_env "$t")" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$line" ]; then
+		note "$t: ready"
+		return
+	fi
+	note "$t: setting up"
+	mkdir -p "$BUILD/root"
+	ensure_lists "$T_GROUP"
+	debs=$(target_debs) || { ensure_lists "$T_GROUP" force; debs=$(target_debs); } ||
+		die "$t: cannot fetch its kernel packages"
+	rm -rf "$root"
+	# shellcheck disable=SC2086
+	extract "$root" $debs
+	kver=$(basename "$(find "$root/lib/modules" "$root/usr/lib/modules" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -n 1)")
+	[ -n "$kver" ] || die "$t: no lib/modules/<version> in the image"
+	vmlinuz=
+	for f in "$root/boot/vmlinuz-$kver" "$root/usr/lib/modules/$kver/vmlinuz" "$root/lib/modules/$kver/vmlinuz"; do
+		[ -e "$f" ] && { vmlinuz=$f; break; }
+	done
+	[ -n "$vmlinuz" ] || die "$t: no vmlinuz in the image"
+	case "$T_BUILD" in
+	host*)
+		hdrs=$root/usr/src/linux-headers-$kver
+		[ -e "$hdrs/Makefile" ] || die "$t: no headers at $hdrs"
+		# The headers include the -common tree by absolute path: point it
+		# inside our private root.  The scripts/tools links are relative.
+		sed -i "s|^include /usr/src/|include $root/usr/src/|" "$hdrs/Makefile"
+		if [ "$T_BUILD" != host ]; then
+			extra=${T_BUILD#host:}
+			extra=${extra//,/ }
+		fi
+		;;
+	chroot:*)
+		local c=${T_BUILD#chroot:}
+		setup_chroot "$c"
+		note "$t: installing linux-headers-$kver in chroot $c"
+		chroot_run "$c" apt-get install -y -q --no-install-recommends \
+			-t "$(conf_lines chroot | awk -v n="$c" '$1 == n { print $3 }' | cut -d, -f1)" \
+			"linux-headers-$kver"
+		hdrs=/usr/src/linux-headers-$kver
+		;;
+	*) die "$t: unknown build method $T_BUILD" ;;
+	esac
+	{
+		echo "KVER='$kver'"
+		echo "VMLINUZ='$vmlinuz'"
+		echo "KROOT='$root'"
+		echo "KERNEL_SRC='$hdrs'"
+		echo "MAKE_EXTRA='$extra'"
+		echo "CHROOT='$([ "${T_BUILD%%:*}" = chroot ] && echo "${T_BUILD#chroot:}")'"
+		cat "$BUILD/root/$t.resolved"
+	} >"$(target_env "$t")"
+	echo "$line" >"$stamp"
+	note "$t: kernel $kver"
+}
+
+# ------------------------------------------------------------- checkpatch
+setup_checkpatch() {
+	local d=$BUILD/tools
+	[ -e "$d/checkpatch/checkpatch.pl" ] && return
+	note "extracting checkpatch.pl from linux-source-6.1"
+	rm -rf "$d/checkpatch" "$d/tmp"
+	mkdir -p "$d/tmp"
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$d/tmp" \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	mv "$d/tmp/linux-source-6.1/scripts" "$d/checkpatch"
+	rm -rf "$d/tmp"
+}
+
+# ------------------------------------------------------------------ main
+mkdir -p "$BUILD"
+exec 9>"$BUILD/.setup.lock"
+flock 9
+start=$(date +%s)
+install_host_packages
+setup_checkpatch
+if [ "$ALL" = 1 ]; then
+	targets=$(conf_targets)
+else
+	targets=$(conf_targets default)
+fi
+for a in $(for t in $targets; do target_conf "$t"; echo "$T_ARCH"; done | sort -u); do
+	setup_busybox "$a"
+done
+for t in $targets; do
+	setup_target "$t"
+done
+note "set-up complete in $(($(date +%s) - start)) s: $(echo $targets)"
