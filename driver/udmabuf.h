@@ -62,6 +62,9 @@ struct udmabuf_config {
 	unsigned int dma_mask_bit;	/* 0: leave the device's mask */
 	int dma_coherent;		/* -1: the device's own, 0/1: force */
 	unsigned int mmap_mode;		/* U_DMA_BUF_MMAP_MODE_* */
+	bool from_pool;			/* the device's no-map coherent pool */
+	phys_addr_t region_base;	/* memory-region: where the buffer */
+	u64 region_size;		/* must lie (size 0: anywhere) */
 };
 
 void udmabuf_config_init(struct udmabuf_config *cfg);
@@ -77,11 +80,21 @@ int udmabuf_parse_mmap_mode(const char *str, unsigned int *mode);
 
 /* ---------------------------------------------------------------- buffer */
 
+/*
+ * Two kinds of memory:
+ *  - pages (vaddr == NULL): dma_alloc_pages(), in the kernel's linear map,
+ *    cacheable, synced with dma_sync_single_for_*(), mapped page-backed;
+ *  - pool (vaddr != NULL): dma_alloc_coherent() from the device's own
+ *    no-map coherent pool (device-tree memory-region with no-map): not in
+ *    the linear map, so there is no cacheable alias at all; mapped
+ *    non-cacheable by pfn, and a sync is only a memory barrier.
+ */
 struct udmabuf_buffer {
 	struct device *dma_dev;	/* the device the DMA API works for */
 	u64 size;		/* bytes as requested */
 	size_t alloc_size;	/* whole pages */
 	struct page *pages;	/* first of alloc_size >> PAGE_SHIFT pages */
+	void *vaddr;		/* pool memory only */
 	dma_addr_t dma_addr;
 	bool coherent;		/* dev_is_dma_coherent() at allocation */
 	u8 head_ref_base;	/* page refcounts before the buffer's own */
@@ -89,7 +102,8 @@ struct udmabuf_buffer {
 };
 
 int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *dma_dev,
-			 u64 size, struct device *log_dev);
+			 u64 size, bool from_pool, struct device *log_dev);
+phys_addr_t udmabuf_buffer_phys(const struct udmabuf_buffer *buf);
 void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev);
 void udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
 			 enum dma_data_direction dir, bool for_device);

@@ -44,8 +44,23 @@ static void udmabuf_buffer_alloc_failed(struct device *dma_dev, u64 size,
 			size, mask, largest);
 }
 
+static int udmabuf_buffer_alloc_pool(struct udmabuf_buffer *buf,
+				     struct device *log_dev)
+{
+	buf->vaddr = dma_alloc_coherent(buf->dma_dev, buf->alloc_size,
+					&buf->dma_addr, GFP_KERNEL);
+	if (buf->vaddr) {
+		memset(buf->vaddr, 0, buf->alloc_size);
+		return 0;
+	}
+	dev_err(log_dev,
+		"cannot allocate %llu bytes from the device's no-map memory-region: it is smaller than that or already in use\n",
+		buf->size);
+	return -ENOMEM;
+}
+
 int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *dma_dev,
-			 u64 size, struct device *log_dev)
+			 u64 size, bool from_pool, struct device *log_dev)
 {
 	unsigned long i, n;
 
@@ -56,6 +71,8 @@ int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *dma_dev,
 	buf->size = size;
 	buf->alloc_size = PAGE_ALIGN((size_t)size);
 	buf->coherent = dev_is_dma_coherent(dma_dev);
+	if (from_pool)
+		return udmabuf_buffer_alloc_pool(buf, log_dev);
 	buf->pages = dma_alloc_pages(dma_dev, buf->alloc_size, &buf->dma_addr,
 				     DMA_BIDIRECTIONAL,
 				     GFP_KERNEL | __GFP_NOWARN);
@@ -83,10 +100,23 @@ int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *dma_dev,
 	return 0;
 }
 
+/* the CPU physical address of the first byte */
+phys_addr_t udmabuf_buffer_phys(const struct udmabuf_buffer *buf)
+{
+	/* pool memory: the pool's device address is its physical address */
+	return buf->pages ? page_to_phys(buf->pages) : buf->dma_addr;
+}
+
 void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev)
 {
 	unsigned long i, n = udmabuf_buffer_pages(buf);
 
+	if (buf->vaddr) {
+		dma_free_coherent(buf->dma_dev, buf->alloc_size, buf->vaddr,
+				  buf->dma_addr);
+		buf->vaddr = NULL;
+		return;
+	}
 	if (!buf->pages)
 		return;
 	for (i = 0; i < n; i++) {
@@ -120,6 +150,11 @@ void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev)
 void udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
 			 enum dma_data_direction dir, bool for_device)
 {
+	if (buf->vaddr) {
+		/* no cacheable alias exists: only order the accesses */
+		mb();
+		return;
+	}
 	if (buf->coherent || size == 0)
 		return;
 	if (for_device)
@@ -141,6 +176,15 @@ ssize_t udmabuf_buffer_copy(struct udmabuf_buffer *buf, u64 offset,
 {
 	size_t done = 0;
 
+	if (buf->vaddr) {
+		unsigned long left;
+
+		if (to_user)
+			left = copy_to_user(ubuf, buf->vaddr + offset, len);
+		else
+			left = copy_from_user(buf->vaddr + offset, ubuf, len);
+		return left == len ? -EFAULT : (ssize_t)(len - left);
+	}
 	while (done < len) {
 		u64 pos = offset + done;
 		struct page *page = buf->pages + (pos >> PAGE_SHIFT);

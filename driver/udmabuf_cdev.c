@@ -124,7 +124,8 @@ static vm_fault_t udmabuf_vm_fault(struct vm_fault *vmf)
 	struct udmabuf_device *udev = vmf->vma->vm_private_data;
 	struct udmabuf_buffer *buf = &udev->buf;
 
-	if (vmf->pgoff >= buf->alloc_size >> PAGE_SHIFT)
+	/* pool memory is mapped by pfn, all at once, and never refaults */
+	if (buf->vaddr || vmf->pgoff >= buf->alloc_size >> PAGE_SHIFT)
 		return VM_FAULT_SIGBUS;
 	vmf->page = buf->pages + vmf->pgoff;
 	get_page(vmf->page);
@@ -218,11 +219,23 @@ static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	kind = udmabuf_file_cache(file, udev);
 	vma->vm_page_prot = udmabuf_pgprot(udev, kind, vma->vm_page_prot);
-	udmabuf_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &udmabuf_vm_ops;
 	vma->vm_private_data = udev;
 
-	ret = udmabuf_insert_pages(vma, buf->pages + vma->vm_pgoff, count);
+	if (buf->vaddr) {
+		/*
+		 * Pool memory has no struct pages in the linear map: map it
+		 * by pfn with the DMA API's attributes for this device.
+		 */
+		udmabuf_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+		ret = dma_mmap_coherent(buf->dma_dev, vma, buf->vaddr,
+					buf->dma_addr, buf->alloc_size);
+	} else {
+		udmabuf_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
+				     VM_DONTDUMP);
+		ret = udmabuf_insert_pages(vma, buf->pages + vma->vm_pgoff,
+					   count);
+	}
 	if (ret) {
 		dev_err(&udev->dev, "mmap: cannot map the pages (%d)\n", ret);
 		return ret;

@@ -240,9 +240,20 @@ struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
 	ret = udmabuf_setup_dma_dev(udev, dma_dev, cfg, log_dev);
 	if (ret)
 		goto err_minor;
-	ret = udmabuf_buffer_alloc(&udev->buf, dma_dev, cfg->size, log_dev);
+	ret = udmabuf_buffer_alloc(&udev->buf, dma_dev, cfg->size,
+				   cfg->from_pool, log_dev);
 	if (ret)
 		goto err_minor;
+	if (cfg->region_size &&
+	    (udmabuf_buffer_phys(&udev->buf) < cfg->region_base ||
+	     udmabuf_buffer_phys(&udev->buf) + udev->buf.alloc_size >
+	     cfg->region_base + cfg->region_size)) {
+		dev_err(log_dev,
+			"%s: memory-region could not hold %llu bytes (its %llu bytes are too few or in use); the allocation fell outside it and was refused\n",
+			cfg->name, cfg->size, cfg->region_size);
+		ret = -ENOMEM;
+		goto err_minor;
+	}
 
 	cdev_init(&udev->cdev, &udmabuf_fops);
 	udev->cdev.owner = THIS_MODULE;

@@ -95,6 +95,48 @@ static int udmabuf_of_config(struct device *dev, struct udmabuf_config *cfg)
 	return 0;
 }
 
+/*
+ * memory-region: a reserved-memory "shared-dma-pool", either reusable (a CMA
+ * area of this device: pages, cacheable) or no-map (a coherent pool of this
+ * device: no struct pages in the linear map).  Checked, then bound.
+ */
+static int udmabuf_of_region(struct device *dev, struct device_node *region,
+			     struct udmabuf_config *cfg)
+{
+	struct reserved_mem *rmem;
+	int ret;
+
+	if (!of_device_is_compatible(region, "shared-dma-pool")) {
+		dev_err(dev,
+			"%s: memory-region %pOF is not a \"shared-dma-pool\" reserved-memory node\n",
+			cfg->name, region);
+		return -EINVAL;
+	}
+	rmem = of_reserved_mem_lookup(region);
+	if (!rmem) {
+		dev_err(dev,
+			"%s: memory-region %pOF was not reserved at boot (check its reg, size and alignment)\n",
+			cfg->name, region);
+		return -EINVAL;
+	}
+	if (cfg->size > rmem->size) {
+		dev_err(dev,
+			"%s: size %llu is larger than memory-region %pOF (%llu bytes)\n",
+			cfg->name, cfg->size, region, (u64)rmem->size);
+		return -EINVAL;
+	}
+	ret = of_reserved_mem_device_init(dev);
+	if (ret) {
+		dev_err(dev, "%s: memory-region %pOF cannot be bound (%d)\n",
+			cfg->name, region, ret);
+		return ret;
+	}
+	cfg->from_pool = of_property_read_bool(region, "no-map");
+	cfg->region_base = rmem->base;
+	cfg->region_size = rmem->size;
+	return 0;
+}
+
 static void udmabuf_of_release_region(struct udmabuf_device *udev)
 {
 	of_reserved_mem_device_release(udev->parent);
@@ -115,22 +157,10 @@ static int udmabuf_platform_probe(struct platform_device *pdev)
 
 	region = of_parse_phandle(dev->of_node, "memory-region", 0);
 	if (region) {
-		bool no_map = of_property_read_bool(region, "no-map");
-
+		ret = udmabuf_of_region(dev, region, &cfg);
 		of_node_put(region);
-		if (no_map) {
-			dev_err(dev,
-				"%s: memory-region is a no-map pool, which this version cannot allocate pages from; use a reusable (CMA) shared-dma-pool\n",
-				cfg.name);
-			return -EINVAL;
-		}
-		ret = of_reserved_mem_device_init(dev);
-		if (ret) {
-			dev_err(dev,
-				"%s: memory-region cannot be used (%d): it must be a shared-dma-pool reserved-memory node\n",
-				cfg.name, ret);
+		if (ret)
 			return ret;
-		}
 		has_region = true;
 	}
 
