@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * F2 / C3: the page protection the kernel really installed in the user page
+ * table for every sync_mode x O_SYNC, read back through the test-only helper
+ * module (tests/kmod), not taken from the driver's own report.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "ut.h"
+#include "tu_helpers.h"
+
+#define HELPER_KO	"/lib/modules/udmabuf-test-helper.ko"
+#define HELPER_PTE	"/sys/kernel/debug/udmabuf-test/pte"
+
+static void helper_load_x(void)
+{
+	int fd;
+
+	if (access(HELPER_PTE, F_OK) == 0)
+		return;
+	fd = open(HELPER_KO, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		UT_SKIP("no %s in this guest", HELPER_KO);
+	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+		UT_FAIL("loading %s: %s", HELPER_KO, strerror(errno));
+	close(fd);
+	if (access(HELPER_PTE, F_OK))
+		UT_FAIL("%s missing after loading the helper", HELPER_PTE);
+}
+
+/* the memory kind of the pte mapping addr in this process */
+static void pte_kind_x(void *addr, char *kind, size_t len)
+{
+	char a[32], out[96];
+	int fd = open(HELPER_PTE, O_RDWR | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		UT_FAIL("open %s: %s", HELPER_PTE, strerror(errno));
+	snprintf(a, sizeof(a), "0x%lx", (unsigned long)addr);
+	if (write(fd, a, strlen(a)) < 0)
+		UT_FAIL("write %s: %s", HELPER_PTE, strerror(errno));
+	n = read(fd, out, sizeof(out) - 1);
+	close(fd);
+	if (n <= 0)
+		UT_FAIL("read %s: %s", HELPER_PTE, strerror(errno));
+	out[n] = '\0';
+	snprintf(kind, len, "%.*s", (int)strcspn(out, " \n"), out);
+}
+
+/* what design.md promises per architecture */
+static const char *expected_kind(const char *cache, int coherent)
+{
+	int cached = !strcmp(cache, "cached") ||
+		     (!strcmp(cache, "dma-coherent") && coherent);
+
+	if (tu_is_arch("x86_64") || tu_is_arch("i686"))
+		return "wb";
+	if (tu_is_arch("aarch64"))
+		return cached ? "normal" : "normal-nc";
+	/* 32-bit arm (ARMv7 SMP): write-back write-allocate, or bufferable */
+	return cached ? "writealloc" : "bufferable";
+}
+
+static const char *mode_cache(int mode, int o_sync, int always)
+{
+	static const char *const kind[4] = {
+		"cached", "uncached", "write-combine", "dma-coherent"
+	};
+
+	if (mode >= 4 || o_sync || always)
+		return kind[mode & 3];
+	return "cached";
+}
+
+static void check_all_modes(const char *dev)
+{
+	int coherent = ut_sysfs_u64(dev, "dma_coherent");
+	int always = 0;
+	char m[8], kind[32];
+
+	helper_load_x();
+	for (int mode = 0; mode < 8; mode++) {
+		snprintf(m, sizeof(m), "%d", mode);
+		UT_OK(ut_sysfs_write(dev, "sync_mode", m));
+		for (int o_sync = 0; o_sync < 2; o_sync++) {
+			int fd = ut_open_dev(dev, O_RDWR | (o_sync ? O_SYNC : 0));
+			unsigned char *p = tu_mmap(fd, 4096, 0,
+						   PROT_READ | PROT_WRITE,
+						   MAP_SHARED);
+			const char *cache = mode_cache(mode, o_sync, always);
+			const char *want = expected_kind(cache, coherent);
+
+			UT_ASSERT(p != NULL);
+			p[0] = 1;
+			pte_kind_x(p, kind, sizeof(kind));
+			if (strcmp(kind, want))
+				UT_FAIL("%s sync_mode %d %s (%s, coherent %d): expected a \"%s\" pte, saw \"%s\"",
+					dev, mode, o_sync ? "O_SYNC" : "no O_SYNC",
+					cache, coherent, want, kind);
+			munmap(p, 4096);
+			close(fd);
+		}
+	}
+}
+
+UT_TEST(F2_pte_per_sync_mode_param_buffer, "udmabuf0=0x10000")
+{
+	check_all_modes("udmabuf0");
+}
+
+UT_TEST(F2_pte_per_sync_mode_coherent_option, "")
+{
+	if (tu_is_arch("x86_64"))
+		UT_SKIP("x86: every device is coherent (covered by the other F2 test)");
+	tu_mgr_create_x("ptecoh", "0x10000", "dma-coherent=1");
+	check_all_modes("ptecoh");
+}
+
+UT_TEST_BOOT(F2_dt_pte_noncoherent_node, "", "dt")
+{
+	check_all_modes("udmabuf-noncoherent");
+}
+
+UT_TEST_BOOT(F2_dt_pte_coherent_node, "", "dt")
+{
+	check_all_modes("udmabuf-coherent");
+}
+
+/* sync-always: mode 2 without O_SYNC is already write-combine */
+UT_TEST_BOOT(C3_dt_sync_always_pte, "", "dt")
+{
+	int fd = ut_open_dev("udmabuf-sync", O_RDWR);
+	unsigned char *p = tu_mmap(fd, 4096, 0, PROT_READ | PROT_WRITE,
+				   MAP_SHARED);
+	char kind[32];
+
+	helper_load_x();
+	UT_ASSERT(p != NULL);
+	p[0] = 1;
+	pte_kind_x(p, kind, sizeof(kind));
+	UT_STREQ(kind, expected_kind("write-combine", 0));
+	munmap(p, 4096);
+	close(fd);
+}
