@@ -603,7 +603,7 @@ UT_TEST(C4_bad_pointer_efault, PARAMS)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	UT_ASSERT(two != MAP_FAILED);
 	UT_OK(munmap(two + ps, ps));
-	expect_efault(fd, two + ps - 4, "a pointer 4 bytes before an "
+	expect_efault(fd, two + ps - 2, "a pointer 2 bytes before an "
 		      "unmapped page");
 	munmap(two, ps);
 

@@ -393,7 +393,8 @@ UT_TEST(D3_stored_range_checked_at_sync, PARAMS)
 {
 	/* offset first, with the whole-buffer size still stored */
 	expect_written("sync_offset", "0xff000", "1044480");
-	sync_write_x("sync_for_device", "1");
+	sync_write_x("sync_for_device", "0x101");	/* packed: fits */
+	EXPECT_ATTR("sync_owner", "1");
 	if (ut_sysfs_write(DEV, "sync_for_cpu", "1") != -EINVAL)
 		UT_FAIL("sync_for_cpu with offset 0xff000 + size 0x100000: "
 			"expected EINVAL");
