@@ -397,3 +397,56 @@ UT_TEST(C1_mmap_split_and_partial_unmap, PARAMS)
 	munmap(m + 3 * ps, 2 * ps);
 	munmap(m + 7 * ps, ps);
 }
+
+/*
+ * After the page tables are zapped (MADV_DONTNEED) the pages come back on
+ * the next access, with the buffer's data: a shared device mapping never
+ * loses data.  mremap moves a mapping (a new VMA that holds the buffer).
+ */
+UT_TEST(C1_mmap_dontneed_and_mremap_keep_data, PARAMS)
+{
+	size_t ps = tu_page_size(), len = 16 * ps;
+	int fd = ut_open_dev("udmabuf0", O_RDWR);
+	unsigned char *m, *pat = tu_xmalloc(len), *moved, *target;
+	int r;
+
+	tu_catch_faults();
+	m = tu_mmap(fd, len, 0, RW, MAP_SHARED);
+	UT_ASSERT(m != NULL);
+	tu_pattern(pat, len, 15);
+	memcpy(m, pat, len);
+	r = madvise(m, len, MADV_DONTNEED);
+	if (r)
+		UT_FAIL("madvise(MADV_DONTNEED) on the page-backed mapping: "
+			"expected success, saw %s", strerror(errno));
+	{
+		tu_doing("reading a mapping after MADV_DONTNEED");
+		UT_EQ(tu_first_diff(m, pat, len), -1);
+		tu_doing("writing a mapping after MADV_DONTNEED");
+		m[5 * ps] = 0xAB;
+		UT_EQ(pread(fd, pat, 1, 5 * ps), 1);
+		UT_EQ(pat[0], 0xAB);
+		tu_pattern(pat, len, 15);
+		pat[5 * ps] = 0xAB;
+	}
+
+	/* move it elsewhere */
+	target = tu_unmapped_addr(len);
+	moved = mremap(m, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, target);
+	if (moved == MAP_FAILED)
+		UT_FAIL("mremap of the mapping to a free range: expected "
+			"success, saw %s", strerror(errno));
+	tu_doing("reading a moved mapping");
+	UT_EQ(tu_first_diff(moved, pat, len), -1);
+	/* growing it is not possible (the buffer is fixed) */
+	UT_ASSERT(mremap(moved, len, 2 * len, 0) == MAP_FAILED);
+	close(fd);
+	tu_doing("writing a moved mapping after close");
+	moved[len - 1] = 0x5D;
+	UT_OK(munmap(moved, len));
+	fd = ut_open_dev("udmabuf0", O_RDONLY);
+	UT_EQ(pread(fd, pat, 1, len - 1), 1);
+	UT_EQ(pat[0], 0x5D);
+	close(fd);
+	free(pat);
+}
