@@ -206,7 +206,11 @@ static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
 	enum udmabuf_cache kind;
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED)) {
+	/*
+	 * VM_MAYSHARE: a read-only shared mapping of an O_RDONLY file has no
+	 * VM_SHARED, but it is MAP_SHARED all the same.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
 		dev_err(&udev->dev, "mmap: only MAP_SHARED mappings are supported\n");
 		return -EINVAL;
 	}
