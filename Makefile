@@ -77,16 +77,16 @@ kernel-src-present:
 
 # ---- project tooling (see README.md) ----
 setup:
-	scripts/setup.sh
+	@scripts/setup.sh
 
 check:
-	scripts/check.sh $(TARGET)
+	@scripts/check.sh $(TARGET)
 
 check-all:
-	scripts/check.sh --all
+	@scripts/check.sh --all
 
 demo:
-	scripts/demo.sh $(DEMO_TARGET)
+	@scripts/demo.sh $(DEMO_TARGET)
 
 lint:
-	scripts/lint.sh
+	@scripts/lint.sh

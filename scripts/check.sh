@@ -37,6 +37,8 @@ running() {
 
 # launch targets in order, keeping at most JOBS running, and print each
 # target's report as soon as it and every target before it are done
+pass=0 failn=0 skip=0
+failures=$(mktemp)
 pending=($targets)
 printed=0
 order=($targets)
@@ -64,24 +66,20 @@ while [ $printed -lt ${#order[@]} ]; do
 		fi
 		read -r p f s <"$BUILD/$t/counts"
 		echo "==== $t: $p pass, $f fail, $s skip"
+		pass=$((pass + p)) failn=$((failn + f)) skip=$((skip + s))
+		grep -h '^FAIL ' "$BUILD/$t/report.txt" | cut -c 1-200 >>"$failures"
 		printed=$((printed + 1))
 		continue
 	fi
 	sleep 1
 done
 
-pass=0 failn=0 skip=0
-for t in $targets; do
-	read -r p f s <"$BUILD/$t/counts"
-	pass=$((pass + p)) failn=$((failn + f)) skip=$((skip + s))
-done
 echo
 if [ $failn -gt 0 ]; then
 	echo "Failures:"
-	for t in $targets; do
-		grep -h '^FAIL ' "$BUILD/$t/report.txt" | cut -c 1-200 | sed 's/^/  /'
-	done
+	sed 's/^/  /' "$failures"
 fi
+rm -f "$failures"
 echo "Tested $targets in $(($(date +%s) - start)) s"
 line="$pass passed, $failn failed"
 [ $skip -gt 0 ] && line="$line, $skip skipped"

@@ -23,6 +23,7 @@ T=$1
 load_target "$T"
 SRC=${UDMABUF_SRC_ROOT:-$REPO}
 W=$BUILD/$T
+[ "$MODE" = demo ] && W=$BUILD/$T/demo
 mkdir -p "$W"
 NPASS=0 NFAIL=0 NSKIP=0
 
@@ -55,32 +56,58 @@ sync_tree() {
 	done
 }
 
-# ------------------------------------------------------------ module
-build_module() {
-	local s=$W/src log=$W/module.log
-	mkdir -p "$s"
-	cp -p "$SRC/Makefile" "$s/Makefile.new"
-	cmp -s "$s/Makefile.new" "$s/Makefile" || mv "$s/Makefile.new" "$s/Makefile"
-	rm -f "$s/Makefile.new" "$s/u-dma-buf.ko"
-	sync_tree "$SRC/driver" "$s/driver"
-	sync_tree "$SRC/include" "$s/include"
+# ------------------------------------------------------------ modules
+# kbuild LOG MAKE-ARGS...: make with the target's kernel toolchain, on the
+# host or in its chroot (where build/<T>/src is /src); $S is that path.
+kbuild() {
+	local log=$1
+	shift
 	# shellcheck disable=SC2086
 	if [ -n "$CHROOT" ]; then
-		chroot_run "$CHROOT" --bind "$s" /src \
-			make -C /src modules KERNEL_SRC="$KERNEL_SRC" ARCH="$A_KARCH" \
-			CROSS_COMPILE="$A_CROSS" $MAKE_EXTRA >"$log" 2>&1
+		chroot_run "$CHROOT" --bind "$W/src" /src make "$@" ARCH="$A_KARCH" \
+			CROSS_COMPILE="$A_CROSS" $MAKE_EXTRA
 	else
-		make -C "$s" modules KERNEL_SRC="$KERNEL_SRC" ARCH="$A_KARCH" \
-			CROSS_COMPILE="$A_CROSS" $MAKE_EXTRA >"$log" 2>&1
-	fi
-	if [ $? -ne 0 ] || [ ! -s "$s/u-dma-buf.ko" ]; then
-		tail -n 40 "$log" >"$W/tail.txt"
-		fail build-module "the module did not build for $KVER (log: ${log#"$REPO"/})" "$W/tail.txt"
+		make "$@" ARCH="$A_KARCH" CROSS_COMPILE="$A_CROSS" $MAKE_EXTRA
+	fi >"$log" 2>&1
+}
+
+# build_failed WHAT LOG MESSAGE
+build_failed() {
+	tail -n 40 "$2" >"$W/tail.txt"
+	fail "$1" "$3 (log: ${2#"$REPO"/})" "$W/tail.txt"
+}
+
+build_warnings() {
+	grep -E 'warning:' "$2" >"$W/tail.txt" &&
+		fail "$1" "compiler warnings for $KVER (log: ${2#"$REPO"/})" "$W/tail.txt"
+	return 0
+}
+
+# build_module: u-dma-buf.ko through the top Makefile, as users build it,
+# and the test-only modules of tests/kmod (if any).
+build_module() {
+	local s=$W/src S=$W/src log=$W/module.log
+	[ -n "$CHROOT" ] && S=/src
+	mkdir -p "$s"
+	cmp -s "$SRC/Makefile" "$s/Makefile" || cp "$SRC/Makefile" "$s/Makefile"
+	rm -f "$s/u-dma-buf.ko" "$s"/tests/kmod/*.ko
+	sync_tree "$SRC/driver" "$s/driver"
+	sync_tree "$SRC/include" "$s/include"
+	if ! kbuild "$log" -C "$S" modules KERNEL_SRC="$KERNEL_SRC" ||
+		[ ! -s "$s/u-dma-buf.ko" ]; then
+		build_failed build-module "$log" "the module did not build for $KVER"
 		return 1
 	fi
-	grep -E 'warning:' "$log" >"$W/tail.txt" &&
-		fail build-module "compiler warnings for $KVER (log: ${log#"$REPO"/})" "$W/tail.txt"
-	return 0
+	build_warnings build-module "$log"
+	[ -d "$SRC/tests/kmod" ] || return 0
+	sync_tree "$SRC/tests/kmod" "$s/tests/kmod"
+	log=$W/kmod.log
+	if ! kbuild "$log" -C "$KERNEL_SRC" M="$S/tests/kmod" modules ||
+		! compgen -G "$s/tests/kmod/*.ko" >/dev/null; then
+		build_failed build-kmod "$log" "the test modules of tests/kmod did not build for $KVER"
+		return 1
+	fi
+	build_warnings build-kmod "$log"
 }
 
 # ------------------------------------------------------ guest programs
@@ -169,7 +196,13 @@ pack() {
 	cp "$REPO/scripts/guest/init" "$d/init"
 	cp "$REPO/scripts/guest/demo.sh" "$d/bin/udmabuf-demo.sh"
 	chmod 755 "$d/init" "$d/bin/udmabuf-demo.sh"
+	mkdir -p "$d/etc" "$d/root"
+	echo "root:x:0:0:root:/root:/bin/sh" >"$d/etc/passwd"
+	echo "root:x:0:" >"$d/etc/group"
 	cp "$W/src/u-dma-buf.ko" "$d/lib/modules/u-dma-buf.ko"
+	if compgen -G "$W/src/tests/kmod/*.ko" >/dev/null; then
+		cp "$W"/src/tests/kmod/*.ko "$d/lib/modules/"
+	fi
 	cp "$W"/guest/* "$d/bin/"
 	if [ -n "$B_KMODS" ]; then
 		# shellcheck disable=SC2086
@@ -239,11 +272,11 @@ report() {
 	[ "$boot" = default ] || tag="$T/$boot"
 	res=$W/$boot.results
 	end=$(sed -n 's/^UT-END rc=\([0-9]*\)$/\1/p' "$log" | tail -n 1)
-	if grep -qx UT-RESULTS-BEGIN "$log"; then
+	if grep -aqx UT-RESULTS-BEGIN "$log"; then
 		section "$log" RESULTS >"$res"
 	else
 		# the guest died: take what the live output shows
-		grep -E '^(PASS|FAIL|SKIP) ' "$log" >"$res"
+		grep -aE "^(PASS|FAIL|SKIP) " "$log" >"$res"
 	fi
 	out=$(awk -v tag="$tag" '
 		/^(PASS|FAIL|SKIP) / {
@@ -262,7 +295,7 @@ report() {
 	# own console lines (timestamped) in case the guest died before it
 	{
 		section "$log" KMSG | sed 's/^[^;]*;//'
-		grep -E '^\[ *[0-9]+\.[0-9]+\]' "$log"
+		grep -aE "^\\[ *[0-9]+\\.[0-9]+\\]" "$log"
 	} | grep -E -B 2 -A 12 "$KERNEL_BAD" | head -n 40 >"$W/tail.txt"
 	[ -s "$W/tail.txt" ] &&
 		fail "kernel-log:$boot" "the guest's kernel log shows a warning, bug or oops (log: ${log#"$REPO"/})" "$W/tail.txt"

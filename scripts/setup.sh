@@ -31,7 +31,7 @@ HOST_PKGS=(
 	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 	gcc-i686-linux-gnu libc6-dev-i386-cross
 	qemu-system-x86 qemu-system-arm busybox-static
-	linux-source-6.1 debootstrap libelf1 libssl3
+	linux-source-6.1 debootstrap libelf1 libssl3 pahole
 )
 
 # ------------------------------------------------------------ host packages
@@ -135,6 +135,13 @@ setup_busybox() {
 }
 
 # ------------------------------------------------------------- chroots
+# chroot_log NAME CMD...: chroot_run with the output in build/chroot/NAME.log
+chroot_log() {
+	local log=$BUILD/chroot/$1.log
+	echo "+ ${*:2}" >>"$log"
+	chroot_run "$@" >>"$log" 2>&1 || { tail -n 30 "$log" >&2; die "failed in chroot $1: ${*:2}"; }
+}
+
 # setup_chroot NAME: debootstrap --variant=minbase + the packages listed.
 setup_chroot() {
 	local name=$1 line suite extra pkgs dir s
@@ -158,9 +165,9 @@ setup_chroot() {
 		echo "deb http://deb.debian.org/debian $s main" >>"$dir/etc/apt/sources.list.d/udmabuf.list"
 	done
 	note "installing $pkgs in chroot $name"
-	chroot_run "$name" apt-get -q update
+	chroot_log "$name" apt-get -q update
 	# shellcheck disable=SC2086
-	chroot_run "$name" apt-get install -y -q --no-install-recommends $pkgs
+	chroot_log "$name" apt-get install -y -q --no-install-recommends $pkgs
 	echo "$line" >"$dir/.udmabuf-stamp"
 }
 
@@ -185,7 +192,7 @@ target_debs() {
 	img=$(resolve_image) || return 1
 	specs+=("$img:$T_ARCH")
 	mapfile -t -O ${#specs[@]} specs < <(pkg_deps "$T_GROUP" "$img:$T_ARCH" '^linux-(binary|modules)-' "$T_ARCH")
-	if [ "${T_BUILD%%:*}" = host ]; then
+	if [ "${T_BUILD#host}" != "$T_BUILD" ]; then
 		hdr=${img/linux-image-/linux-headers-}
 		specs+=("$hdr:$T_ARCH")
 		mapfile -t -O ${#specs[@]} specs < <(pkg_deps "$T_GROUP" "$hdr:$T_ARCH" '^linux-(headers|kbuild)-' '')
@@ -227,16 +234,20 @@ setup_target() {
 		# The headers include the -common tree by absolute path: point it
 		# inside our private root.  The scripts/tools links are relative.
 		sed -i "s|^include /usr/src/|include $root/usr/src/|" "$hdrs/Makefile"
-		if [ "$T_BUILD" != host ]; then
-			extra=${T_BUILD#host:}
-			extra=${extra//,/ }
+		if [ "${T_BUILD#host+modpost}" != "$T_BUILD" ]; then
+			note "$t: building a modpost for $A_KARCH"
+			build_modpost "$root" "$hdrs" ||
+				die "$t: building modpost failed (log: $root/modpost/build.log)"
 		fi
+		case "$T_BUILD" in
+		*:*) extra=${T_BUILD#*:} extra=${extra//,/ } ;;
+		esac
 		;;
 	chroot:*)
 		local c=${T_BUILD#chroot:}
 		setup_chroot "$c"
 		note "$t: installing linux-headers-$kver in chroot $c"
-		chroot_run "$c" apt-get install -y -q --no-install-recommends \
+		chroot_log "$c" apt-get install -y -q --no-install-recommends \
 			-t "$(conf_lines chroot | awk -v n="$c" '$1 == n { print $3 }' | cut -d, -f1)" \
 			"linux-headers-$kver"
 		hdrs=/usr/src/linux-headers-$kver
@@ -256,19 +267,58 @@ setup_target() {
 	note "$t: kernel $kver"
 }
 
-# ------------------------------------------------------------- checkpatch
-setup_checkpatch() {
+# ------------------------------------------------- linux-source-6.1 scripts
+# checkpatch.pl (make lint) and modpost's sources (host+modpost targets),
+# from the linux-source-6.1 package, into build/tools/scripts.
+setup_kernel_scripts() {
 	local d=$BUILD/tools
-	[ -e "$d/checkpatch/checkpatch.pl" ] && return
-	note "extracting checkpatch.pl from linux-source-6.1"
-	rm -rf "$d/checkpatch" "$d/tmp"
+	[ -e "$d/scripts/checkpatch.pl" ] && [ -e "$d/scripts/mod/modpost.c" ] && return
+	note "extracting checkpatch.pl and scripts/mod from linux-source-6.1"
+	rm -rf "$d/scripts" "$d/tmp"
 	mkdir -p "$d/tmp"
 	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$d/tmp" \
 		linux-source-6.1/scripts/checkpatch.pl \
 		linux-source-6.1/scripts/spelling.txt \
-		linux-source-6.1/scripts/const_structs.checkpatch
-	mv "$d/tmp/linux-source-6.1/scripts" "$d/checkpatch"
+		linux-source-6.1/scripts/const_structs.checkpatch \
+		linux-source-6.1/scripts/mod
+	mv "$d/tmp/linux-source-6.1/scripts" "$d/scripts"
 	rm -rf "$d/tmp"
+}
+
+# build_modpost ROOT HEADERS: Debian's linux-kbuild is built for the host's
+# architecture and its modpost knows only that layout of the device ID
+# tables (e.g. struct of_device_id is 200 bytes on amd64, 196 on armhf).
+# Build a modpost for the target: offsets and ELF class come from the
+# target's compiler and headers, the program from linux-source-6.1.
+build_modpost() {
+	local root=$1 hdrs=$2 w=$1/modpost m kb
+	m=$w/scripts/mod
+	rm -rf "$w"
+	mkdir -p "$w/scripts"
+	cp -r "$BUILD/tools/scripts/mod" "$m"
+	# modpost.c includes ../../include/linux/*.h: the -common tree's
+	ln -s "$(sed -n 's|^include \(.*\)/Makefile$|\1|p' "$hdrs/Makefile")/include" "$w/include"
+	echo "obj-m := empty.o devicetable-offsets.o" >"$m/Kbuild"
+	make -C "$hdrs" M="$m" ARCH="$A_KARCH" CROSS_COMPILE="$A_CROSS" \
+		devicetable-offsets.s empty.o >"$w/build.log" 2>&1 || return 1
+	# .ascii "->SIZE_of_device_id #196 sizeof(...)" -> #define SIZE_of_device_id 196
+	{
+		echo "#ifndef __DEVICETABLE_OFFSETS_H__"
+		echo "#define __DEVICETABLE_OFFSETS_H__"
+		awk -F'"' '/\.ascii[ \t]+"->/ {
+			split(substr($2, 3), f, " ")
+			v = f[2]; sub(/^[$#]/, "", v)
+			print "#define " f[1] " " v
+		}' "$m/devicetable-offsets.s"
+		echo "#endif"
+	} >"$m/devicetable-offsets.h"
+	grep -q '^#define SIZE_of_device_id ' "$m/devicetable-offsets.h" || return 1
+	gcc -O2 -o "$m/mk_elfconfig" "$m/mk_elfconfig.c" &&
+		"$m/mk_elfconfig" <"$m/empty.o" >"$m/elfconfig.h" &&
+		gcc -O2 -o "$m/modpost" "$m/modpost.c" "$m/file2alias.c" "$m/sumversion.c" \
+			>>"$w/build.log" 2>&1 || return 1
+	kb=$(readlink -f "$hdrs/scripts")
+	cp "$m/modpost" "$kb/mod/modpost"
 }
 
 # ------------------------------------------------------------------ main
@@ -277,7 +327,7 @@ exec 9>"$BUILD/.setup.lock"
 flock 9
 start=$(date +%s)
 install_host_packages
-setup_checkpatch
+setup_kernel_scripts
 if [ "$ALL" = 1 ]; then
 	targets=$(conf_targets)
 else

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# lint.sh: checkpatch.pl --strict on the driver and the UAPI header, then a
+# W=1 C=1 (sparse) build against the x86_64 6.1 headers.  Fails on any
+# checkpatch message and on any compiler or sparse warning.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+CHECKPATCH=$BUILD/tools/scripts/checkpatch.pl
+[ -e "$CHECKPATCH" ] || die "no checkpatch.pl: run scripts/setup.sh"
+load_target x86_64-6.1
+rc=0
+
+echo "== checkpatch.pl --strict (from linux-source-6.1)"
+SRC=${UDMABUF_SRC_ROOT:-$REPO}
+cd "$SRC"
+files=$(ls driver/*.c driver/*.h include/uapi/linux/*.h 2>/dev/null | grep -v '\.mod\.c$')
+# checkpatch: every file, except that the one header whose purpose is
+# kernel-version differences (design.md) may compare LINUX_VERSION_CODE
+checkpatch() {
+	perl "$CHECKPATCH" --strict --no-tree --file --show-types --color=never \
+		--quiet "$@"
+}
+cp_rc=0
+# shellcheck disable=SC2046
+checkpatch $(echo "$files" | grep -v '^driver/udmabuf_compat\.h$') || cp_rc=1
+if echo "$files" | grep -q '^driver/udmabuf_compat\.h$'; then
+	checkpatch --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \
+		driver/udmabuf_compat.h || cp_rc=1
+fi
+if [ $cp_rc = 0 ]; then
+	echo "checkpatch: clean ($(echo $files | wc -w) files)"
+else
+	echo "checkpatch: FAILED"
+	rc=1
+fi
+
+echo "== sparse and W=1 build (C=1 W=1, $KVER headers)"
+s=$BUILD/lint/src
+rm -rf "$BUILD/lint"
+mkdir -p "$s"
+cp -r Makefile include "$s/"
+mkdir -p "$s/driver"
+cp driver/Kbuild driver/*.[ch] "$s/driver/"
+rm -f "$s"/driver/*.mod.c
+log=$BUILD/lint/build.log
+make -C "$s" modules KERNEL_SRC="$KERNEL_SRC" ARCH="$A_KARCH" C=1 W=1 >"$log" 2>&1
+brc=$?
+if [ $brc -ne 0 ] || grep -E 'warning:|error:' "$log"; then
+	[ $brc -ne 0 ] && tail -n 30 "$log"
+	echo "sparse/W=1: FAILED (log: ${log#"$REPO"/})"
+	rc=1
+else
+	echo "sparse/W=1: clean"
+fi
+exit $rc
