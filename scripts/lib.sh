@@ -139,7 +139,9 @@ chroot_run() {
 	' _ "$dir" $((${#binds[@]} / 2)) "${binds[@]}" "$@"
 }
 
-BOOTS_CONF=$REPO/tests/boots.conf
+# the tree the module and tests come from (UDMABUF_SRC_ROOT: harness development)
+SRC=${UDMABUF_SRC_ROOT:-$REPO}
+BOOTS_CONF=$SRC/tests/boots.conf
 
 # boot_names TARGET: the boot configurations TARGET runs, "default" first.
 boot_names() {

@@ -21,7 +21,6 @@ fi
 [ $# -eq 1 ] || die "usage: $0 [--demo] TARGET"
 T=$1
 load_target "$T"
-SRC=${UDMABUF_SRC_ROOT:-$REPO}
 W=$BUILD/$T
 [ "$MODE" = demo ] && W=$BUILD/$T/demo
 mkdir -p "$W"
@@ -224,7 +223,7 @@ make_dtb() {
 		"$A_QEMU" -M "$A_MACHINE,dumpdtb=$d/virt.dtb" -cpu "$A_CPU" \
 			-m "$B_MEMORY" -nographic -nic none $B_QEMU &&
 			dtc -q -I dtb -O dts -o "$d/virt.dts" "$d/virt.dtb" &&
-			{ cat "$d/virt.dts"; echo; cat "$REPO/$B_DTSI"; } >"$d/merged.dts" &&
+			{ cat "$d/virt.dts"; echo; cat "$SRC/$B_DTSI"; } >"$d/merged.dts" &&
 			dtc -q -I dts -O dtb -o "$d/boot.dtb" "$d/merged.dts"
 	} >"$d/dtc.log" 2>&1 </dev/null || {
 		fail "boot:$boot" "device tree from $B_DTSI did not build" "$d/dtc.log"
