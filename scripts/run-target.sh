@@ -149,9 +149,13 @@ add_kmods() {
 	shift
 	local mroot
 	for mroot in "$KROOT/lib/modules/$KVER" "$KROOT/usr/lib/modules/$KVER"; do
-		[ -e "$mroot/modules.dep" ] && break
+		[ -d "$mroot/kernel" ] && break
 	done
-	[ -e "$mroot/modules.dep" ] || { echo "no modules.dep in the image"; return 1; }
+	# Debian's packages leave modules.dep to depmod at installation time
+	if [ ! -e "$mroot/modules.dep" ]; then
+		[ -e "$KROOT/lib/modules/$KVER" ] || ln -s usr/lib "$KROOT/lib"
+		depmod -b "$KROOT" "$KVER" || { echo "depmod failed for $KVER"; return 1; }
+	fi
 	for m in "$@"; do
 		m=${m//-/_}
 		dep=$(awk -v m="$m" '{
