@@ -159,6 +159,7 @@ int udmabuf_device_delete_by_name(const char *name);
 void udmabuf_device_delete(struct udmabuf_device *udev);
 size_t udmabuf_device_list(char *buf, size_t len);
 int udmabuf_reserve_minor(int minor);
+void udmabuf_claim_minor(int minor);
 void udmabuf_release_minor(int minor);
 
 /* sync: shared by sysfs and ioctl */

@@ -79,12 +79,34 @@ static DEFINE_IDA(udmabuf_minor_ida);
 static DEFINE_MUTEX(udmabuf_list_lock);
 static LIST_HEAD(udmabuf_devices);
 
+/* minors named by device-tree nodes: automatic numbering avoids them */
+static DECLARE_BITMAP(udmabuf_claimed_minors, UDMABUF_MINORS);
+
+void udmabuf_claim_minor(int minor)
+{
+	if (minor >= 0 && minor < UDMABUF_MINORS)
+		set_bit(minor, udmabuf_claimed_minors);
+}
+
+/*
+ * An explicit minor, or the lowest one that is free and not claimed by a
+ * device-tree node (which may probe later), or at last any free one.
+ */
 int udmabuf_reserve_minor(int minor)
 {
-	if (minor < 0)
-		return ida_alloc_range(&udmabuf_minor_ida, 0, UDMABUF_MINORS - 1,
+	int m;
+
+	if (minor >= 0)
+		return ida_alloc_range(&udmabuf_minor_ida, minor, minor,
 				       GFP_KERNEL);
-	return ida_alloc_range(&udmabuf_minor_ida, minor, minor, GFP_KERNEL);
+	for_each_clear_bit(m, udmabuf_claimed_minors, UDMABUF_MINORS) {
+		int ret = ida_alloc_range(&udmabuf_minor_ida, m, m, GFP_KERNEL);
+
+		if (ret != -ENOSPC)
+			return ret;
+	}
+	return ida_alloc_range(&udmabuf_minor_ida, 0, UDMABUF_MINORS - 1,
+			       GFP_KERNEL);
 }
 
 void udmabuf_release_minor(int minor)

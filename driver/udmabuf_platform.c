@@ -210,8 +210,23 @@ static struct platform_driver udmabuf_platform_driver = {
 	},
 };
 
+/* explicit minor-number properties win over automatic numbering (A6) */
+static void udmabuf_of_claim_minors(void)
+{
+	const struct of_device_id *id;
+	struct device_node *np;
+	u32 minor;
+
+	for (id = udmabuf_of_match; id->compatible[0]; id++)
+		for_each_compatible_node(np, NULL, id->compatible)
+			if (of_device_is_available(np) &&
+			    !of_property_read_u32(np, "minor-number", &minor))
+				udmabuf_claim_minor(minor);
+}
+
 int udmabuf_platform_init(void)
 {
+	udmabuf_of_claim_minors();
 	return platform_driver_register(&udmabuf_platform_driver);
 }
 
