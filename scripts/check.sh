@@ -23,6 +23,9 @@ for t in $targets; do
 	load_target "$t" >/dev/null # dies with advice if not set up
 done
 
+# this run's reports and counts; the targets' logs stay in build/<target>/
+RUN=$(mktemp -d "$BUILD/.check.XXXXXX")
+trap 'rm -rf "$RUN"' EXIT
 start=$(date +%s)
 echo "Testing $targets (at most $JOBS at a time; logs in build/<target>/)"
 declare -A begun=()
@@ -30,7 +33,7 @@ declare -A begun=()
 running() {
 	local n=0 t
 	for t in "${!begun[@]}"; do
-		[ -e "$BUILD/$t/done" ] || n=$((n + 1))
+		[ -e "$RUN/$t.done" ] || n=$((n + 1))
 	done
 	echo $n
 }
@@ -38,7 +41,7 @@ running() {
 # launch targets in order, keeping at most JOBS running, and print each
 # target's report as soon as it and every target before it are done
 pass=0 failn=0 skip=0
-failures=$(mktemp)
+: >"$RUN/failures"
 pending=($targets)
 printed=0
 order=($targets)
@@ -46,28 +49,29 @@ while [ $printed -lt ${#order[@]} ]; do
 	while [ ${#pending[@]} -gt 0 ] && [ "$(running)" -lt "$JOBS" ]; do
 		t=${pending[0]}
 		pending=("${pending[@]:1}")
-		mkdir -p "$BUILD/$t"
-		rm -f "$BUILD/$t/counts" "$BUILD/$t/done"
 		begun[$t]=$(date +%s)
 		{
-			"$REPO/scripts/run-target.sh" "$t" >"$BUILD/$t/report.txt" 2>&1
-			echo $? >"$BUILD/$t/done"
+			UT_COUNTS=$RUN/$t.counts "$REPO/scripts/run-target.sh" "$t" \
+				>"$RUN/$t.report" 2>&1
+			echo $? >"$RUN/$t.done"
 		} &
 		echo "... $t started"
 	done
 	t=${order[$printed]}
-	if [ -e "$BUILD/$t/done" ]; then
+	if [ -e "$RUN/$t.done" ]; then
+		if [ ! -s "$RUN/$t.counts" ]; then
+			echo "FAIL [$t] harness: run-target.sh ended without a result" >>"$RUN/$t.report"
+			echo "0 1 0" >"$RUN/$t.counts"
+		fi
+		mkdir -p "$BUILD/$t"
+		cp "$RUN/$t.report" "$BUILD/$t/report.txt"
 		echo
 		echo "==== $t ($(($(date +%s) - ${begun[$t]})) s) ===="
-		cat "$BUILD/$t/report.txt"
-		if [ ! -s "$BUILD/$t/counts" ]; then
-			echo "FAIL [$t] harness: run-target.sh ended without a result"
-			echo "0 1 0" >"$BUILD/$t/counts"
-		fi
-		read -r p f s <"$BUILD/$t/counts"
+		cat "$RUN/$t.report"
+		read -r p f s <"$RUN/$t.counts"
 		echo "==== $t: $p pass, $f fail, $s skip"
 		pass=$((pass + p)) failn=$((failn + f)) skip=$((skip + s))
-		grep -h '^FAIL ' "$BUILD/$t/report.txt" | cut -c 1-200 >>"$failures"
+		grep -h '^FAIL ' "$RUN/$t.report" | cut -c 1-200 >>"$RUN/failures"
 		printed=$((printed + 1))
 		continue
 	fi
@@ -77,9 +81,8 @@ done
 echo
 if [ $failn -gt 0 ]; then
 	echo "Failures:"
-	sed 's/^/  /' "$failures"
+	sed 's/^/  /' "$RUN/failures"
 fi
-rm -f "$failures"
 echo "Tested $targets in $(($(date +%s) - start)) s"
 line="$pass passed, $failn failed"
 [ $skip -gt 0 ] && line="$line, $skip skipped"

@@ -3,7 +3,8 @@
 # run-target.sh --demo TARGET boot TARGET in demo mode, print what it shows
 #
 # Test mode prints the target's report on stdout (PASS/FAIL/SKIP lines with
-# the target as a tag) and writes build/<TARGET>/counts ("pass fail skip").
+# the target as a tag) and writes "pass fail skip" to $UT_COUNTS (default
+# build/<TARGET>/counts).
 # Everything of the run stays in build/<TARGET>/: module and guest build
 # logs, and per boot <boot>.console.log (the guest's serial console),
 # <boot>.qemu.log and the initramfs.  Exit status 0 only if nothing failed.
@@ -24,7 +25,14 @@ load_target "$T"
 W=$BUILD/$T
 [ "$MODE" = demo ] && W=$BUILD/$T/demo
 mkdir -p "$W"
+COUNTS=${UT_COUNTS:-$W/counts}
 NPASS=0 NFAIL=0 NSKIP=0
+# one run per target directory at a time (several people share a tree)
+exec 8>"$W/.lock"
+if ! flock -n 8; then
+	echo "(waiting for another run on ${W#"$REPO"/} to finish)"
+	flock 8
+fi
 
 # fail WHAT MESSAGE [DETAIL-FILE]: a failure that is not a test's own.
 fail() {
@@ -36,7 +44,7 @@ fail() {
 }
 
 finish() {
-	echo "$NPASS $NFAIL $NSKIP" >"$W/counts"
+	echo "$NPASS $NFAIL $NSKIP" >"$COUNTS"
 	[ "$NFAIL" = 0 ]
 	exit
 }
