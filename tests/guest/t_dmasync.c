@@ -33,11 +33,12 @@
 	((uint64_t)(dir) << U_DMA_BUF_SYNC_DIR_SHIFT) | \
 	((uint64_t)(mode) << U_DMA_BUF_SYNC_MODE_SHIFT))
 
+/* arm64 and 32-bit ARM kernels: non-coherent DMA with arch_sync_dma_* */
 static void need_arm64(void)
 {
-	if (!tu_is_arch("aarch64"))
+	if (!tu_is_arch("aarch64") && strncmp(ut_arch(), "armv", 4))
 		UT_SKIP("needs non-coherent DMA with arch_sync_dma_* "
-			"(arm64 guests); this is %s", ut_arch());
+			"(arm guests); this is %s", ut_arch());
 }
 
 struct bufinfo {
@@ -119,7 +120,7 @@ static struct bufinfo setup_noncoherent(const char *dev)
 	need_arm64();
 	b = buf_of(dev);
 	if (ut_sysfs_u64(dev, "dma_coherent") != 0)
-		UT_FAIL("%s: expected dma_coherent 0 (a class device on arm64 "
+		UT_FAIL("%s: expected dma_coherent 0 (a class device on arm "
 			"is not DMA-coherent), saw 1", dev);
 	tu_kp_setup_x();
 	return b;
@@ -462,8 +463,8 @@ UT_TEST(F3_dma_coherent_option_elsewhere, "")
 {
 	int r;
 
-	if (tu_is_arch("aarch64"))
-		UT_SKIP("arm64 has F3_dma_coherent_skips_maintenance");
+	if (tu_is_arch("aarch64") || !strncmp(ut_arch(), "armv", 4))
+		UT_SKIP("arm has F3_dma_coherent_skips_maintenance");
 	r = ut_mgr("create cohx 4096 dma-coherent=1");
 	if (r == -EINVAL) {
 		UT_ASSERT(!tu_dev_exists("cohx"));

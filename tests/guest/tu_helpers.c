@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include "ut.h"
 #include "tu_helpers.h"
 
@@ -361,8 +362,22 @@ static void kp_add_x(const char *ev, const char *func)
 
 	if (kp_have_event(ev))
 		return;
-	snprintf(def, sizeof(def), "p:udmabuf/%s %s paddr=$arg1:x64 "
-		 "size=$arg2:u64 dir=$arg3:s32\n", ev, func);
+	if (!strncmp(ut_arch(), "arm", 3)) {
+		/*
+		 * 32-bit ARM has no $argN fetch arguments: take the AAPCS
+		 * registers.  phys_addr_t is one register, or r0/r1 with LPAE
+		 * (then size and direction follow in r2/r3).
+		 */
+		struct utsname u;
+		int lpae = uname(&u) == 0 && strstr(u.release, "lpae");
+
+		snprintf(def, sizeof(def), "p:udmabuf/%s %s paddr=%%r0:x32 "
+			 "size=%%r%d:u32 dir=%%r%d:s32\n", ev, func,
+			 lpae ? 2 : 1, lpae ? 3 : 2);
+	} else {
+		snprintf(def, sizeof(def), "p:udmabuf/%s %s paddr=$arg1:x64 "
+			 "size=$arg2:u64 dir=$arg3:s32\n", ev, func);
+	}
 	fd = open(TRACEFS "/kprobe_events", O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0)
 		UT_FAIL("open " TRACEFS "/kprobe_events: %s", strerror(errno));
