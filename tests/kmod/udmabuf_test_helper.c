@@ -20,10 +20,9 @@
 #include <linux/pgtable.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 
 struct helper_pte_query {
-	char result[64];
+	char result[64];	/* helper_pte_fn() writes at most 64 */
 };
 
 static const char *helper_pte_kind(pte_t pte)
@@ -80,46 +79,26 @@ static const char *helper_pte_kind(pte_t pte)
 	return "other";
 }
 
-/* walk current->mm for addr; caller holds the mmap lock */
+static int helper_pte_fn(pte_t *ptep, unsigned long addr, void *data)
+{
+	pte_t pte = ptep_get(ptep);
+	char *out = data;
+
+	if (pte_present(pte))
+		snprintf(out, 64, "%s 0x%llx\n", helper_pte_kind(pte),
+			 (unsigned long long)pte_val(pte));
+	return 0;
+}
+
+/*
+ * The pte of addr in current->mm (caller holds the mmap lock), through the
+ * exported page-table walker that never allocates.
+ */
 static void helper_pte_lookup(unsigned long addr, char *out, size_t len)
 {
-	struct mm_struct *mm = current->mm;
-	pgd_t *pgd;
-	p4d_t *p4d;
-	pud_t *pud;
-	pmd_t *pmd;
-	pte_t *ptep, pte;
-
-	pgd = pgd_offset(mm, addr);
-	if (pgd_none(*pgd) || pgd_bad(*pgd))
-		goto none;
-	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(*p4d) || p4d_bad(*p4d))
-		goto none;
-	pud = pud_offset(p4d, addr);
-	if (pud_none(*pud) || pud_bad(*pud))
-		goto none;
-	pmd = pmd_offset(pud, addr);
-	if (pmd_none(*pmd) || pmd_bad(*pmd))
-		goto none;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
-	ptep = pte_offset_map(pmd, addr);
-	pte = *ptep;
-	pte_unmap(ptep);
-#else
-	ptep = pte_offset_map(pmd, addr);
-	if (!ptep)
-		goto none;
-	pte = ptep_get(ptep);
-	pte_unmap(ptep);
-#endif
-	if (!pte_present(pte))
-		goto none;
-	snprintf(out, len, "%s 0x%llx\n", helper_pte_kind(pte),
-		 (unsigned long long)pte_val(pte));
-	return;
-none:
 	snprintf(out, len, "none\n");
+	apply_to_existing_page_range(current->mm, addr & PAGE_MASK, PAGE_SIZE,
+				     helper_pte_fn, out);
 }
 
 static int helper_pte_open(struct inode *inode, struct file *file)
