@@ -32,8 +32,8 @@ arch_info() {
 	A_CC32=
 	case "$1" in
 	amd64)
-		A_KARCH=x86_64 A_CROSS= A_CC=gcc A_CC32=i686-linux-gnu-gcc
-		A_QEMU=qemu-system-x86_64 A_MACHINE= A_CPU= A_CONSOLE=ttyS0 ;;
+		A_KARCH=x86_64 A_CROSS='' A_CC=gcc A_CC32=i686-linux-gnu-gcc
+		A_QEMU=qemu-system-x86_64 A_MACHINE='' A_CPU='' A_CONSOLE=ttyS0 ;;
 	arm64)
 		A_KARCH=arm64 A_CROSS=aarch64-linux-gnu- A_CC=aarch64-linux-gnu-gcc
 		A_CC32=arm-linux-gnueabihf-gcc
@@ -166,7 +166,7 @@ boot_names() {
 
 # boot_conf NAME: sets B_MEMORY B_CMDLINE B_DTSI B_QEMU B_KMODS B_TIMEOUT.
 boot_conf() {
-	B_MEMORY=512 B_CMDLINE= B_DTSI= B_QEMU= B_KMODS= B_TIMEOUT=600
+	B_MEMORY=512 B_CMDLINE='' B_DTSI='' B_QEMU='' B_KMODS='' B_TIMEOUT=600
 	local key val
 	while IFS= read -r line; do
 		key=${line%%[ 	]*}

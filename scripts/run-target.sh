@@ -111,8 +111,10 @@ build_module() {
 	log=$W/kmod.log
 	if ! kbuild "$log" -C "$KERNEL_SRC" M="$S/tests/kmod" modules ||
 		! compgen -G "$s/tests/kmod/*.ko" >/dev/null; then
+		# a FAIL, but boot anyway: tests that need these modules skip
 		build_failed build-kmod "$log" "the test modules of tests/kmod did not build for $KVER"
-		return 1
+		rm -f "$s"/tests/kmod/*.ko
+		return 0
 	fi
 	build_warnings build-kmod "$log"
 }
@@ -247,7 +249,7 @@ make_dtb() {
 # -------------------------------------------------------------- boot
 # boot_guest BOOT MODE: one QEMU run; its console in build/<T>/<BOOT>.console.log
 boot_guest() {
-	local boot=$1 mode=$2 append dtb= args=() rc
+	local boot=$1 mode=$2 append dtb='' args=() rc
 	append="console=$A_CONSOLE panic=-1 quiet printk.time=1 ut.boot=$boot ut.mode=$mode $B_CMDLINE"
 	if [ -n "$B_DTSI" ]; then
 		[ -n "$A_MACHINE" ] || { fail "boot:$boot" "dtsi given but $T has no device tree"; return 1; }

@@ -53,16 +53,13 @@ install_host_packages() {
 # ------------------------------------------------------- private apt roots
 declare -A LISTS_FRESH=()
 
-# ensure_lists GROUP [force]: the root exists and has package lists.
+# ensure_lists GROUP [force]: the root exists and has package lists
+# (refreshed once per run with "force", after something was not found).
 ensure_lists() {
 	local g=$1
-	[ -e "$(apt_root "$g")/apt.conf" ] || apt_root_init "$g"
-	if [ "${2:-}" = force ] && [ -z "${LISTS_FRESH[$g]:-}" ]; then
-		apt_root_init "$g"
-		apt_root_update "$g"
-		LISTS_FRESH[$g]=1
-	elif ! apt_root_has_lists "$g"; then
-		apt_root_init "$g"
+	apt_root_init "$g"
+	if ! apt_root_has_lists "$g" ||
+		{ [ "${2:-}" = force ] && [ -z "${LISTS_FRESH[$g]:-}" ]; }; then
 		apt_root_update "$g"
 		LISTS_FRESH[$g]=1
 	fi
