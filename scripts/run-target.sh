@@ -316,11 +316,11 @@ report() {
 	if [ -z "$end" ]; then
 		local why="no end marker"
 		case "$qrc" in
+		0) ;;
 		124 | 137) why="timed out after $B_TIMEOUT s" ;;
-		0) grep -q 'Kernel panic' "$log" && why="kernel panic" ;;
 		*) why="QEMU exit status $qrc" ;;
 		esac
-		grep -q 'Kernel panic' "$log" && why="kernel panic"
+		grep -aq 'Kernel panic' "$log" && why="kernel panic"
 		{
 			tail -n 5 "$W/$boot.qemu.log"
 			echo "---- last lines of the console ----"
