@@ -10,6 +10,7 @@
 #   make W=1 C=1 KERNEL_SRC=<dir>          extra warnings and sparse
 #   make modules_install | install | clean
 #   make check [TARGET=<name>] | check-all | demo [DEMO_TARGET=<name>] | lint
+#   make bench [BENCH_TARGETS="<name> ..."]
 #
 # The module is built from driver/ (see driver/Kbuild) and copied to the
 # top directory as u-dma-buf.ko.
@@ -44,7 +45,7 @@ UDEV_RULES := udev/99-u-dma-buf.rules
 UDEV_DIR   ?= /etc/udev/rules.d
 
 .PHONY: all modules modules_install install clean distclean \
-	setup check check-all demo lint
+	setup check check-all demo bench lint
 
 all: modules
 
@@ -87,6 +88,13 @@ check-all:
 
 demo:
 	@scripts/demo.sh $(DEMO_TARGET)
+
+# figures, not tests: udmabuf-bench in a guest of each BENCH_TARGETS
+BENCH_TARGETS ?= x86_64-6.1 arm64-6.1
+bench:
+	@for t in $(BENCH_TARGETS); do \
+		echo "== $$t"; scripts/run-target.sh --bench $$t || exit 1; \
+	done
 
 lint:
 	@scripts/lint.sh

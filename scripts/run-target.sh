@@ -15,15 +15,17 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 MODE=test
-if [ "${1:-}" = --demo ]; then
-	MODE=demo
+case "${1:-}" in
+--demo | --bench)
+	MODE=${1#--}
 	shift
-fi
-[ $# -eq 1 ] || die "usage: $0 [--demo] TARGET"
+	;;
+esac
+[ $# -eq 1 ] || die "usage: $0 [--demo|--bench] TARGET"
 T=$1
 load_target "$T"
 W=$BUILD/$T
-[ "$MODE" = demo ] && W=$BUILD/$T/demo
+[ "$MODE" = test ] || W=$BUILD/$T/$MODE
 mkdir -p "$W"
 COUNTS=${UT_COUNTS:-$W/counts}
 NPASS=0 NFAIL=0 NSKIP=0
@@ -333,20 +335,22 @@ report() {
 }
 
 # ------------------------------------------------------------------ main
-if [ "$MODE" = demo ]; then
-	build_module >"$W/demo-build.txt" && build_guest >>"$W/demo-build.txt" || {
-		cat "$W/demo-build.txt"
+# demo and bench: one default boot, print what the guest shows
+if [ "$MODE" != test ]; then
+	SEC=$(echo "$MODE" | tr a-z A-Z)
+	build_module >"$W/$MODE-build.txt" && build_guest >>"$W/$MODE-build.txt" || {
+		cat "$W/$MODE-build.txt"
 		exit 1
 	}
 	boot_conf default
-	pack default >>"$W/demo-build.txt" || { cat "$W/demo-build.txt"; exit 1; }
-	boot_guest default demo
+	pack default >>"$W/$MODE-build.txt" || { cat "$W/$MODE-build.txt"; exit 1; }
+	boot_guest default "$MODE"
 	qrc=$?
 	log=$W/default.console.log
-	if grep -qx UT-DEMO-BEGIN "$log"; then
-		section "$log" DEMO
+	if grep -qx "UT-$SEC-BEGIN" "$log"; then
+		section "$log" "$SEC"
 	else
-		echo "The demo guest did not get to its output (QEMU status $qrc). Last console lines:"
+		echo "The $MODE guest did not get to its output (QEMU status $qrc). Last console lines:"
 		tail -n 40 "$log"
 	fi
 	grep -q '^UT-END rc=0$' "$log"
