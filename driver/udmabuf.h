@@ -103,6 +103,8 @@ struct udmabuf_buffer {
 
 int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *dma_dev,
 			 u64 size, bool from_pool, struct device *log_dev);
+struct page *udmabuf_buffer_page(const struct udmabuf_buffer *buf,
+				 unsigned long i);
 phys_addr_t udmabuf_buffer_phys(const struct udmabuf_buffer *buf);
 void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev);
 void udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,

@@ -25,6 +25,16 @@ static unsigned long udmabuf_buffer_pages(const struct udmabuf_buffer *buf)
 }
 
 /*
+ * Page i of the buffer.  Through the pfn: struct pages of a contiguous range
+ * need not be contiguous themselves (SPARSEMEM without VMEMMAP).
+ */
+struct page *udmabuf_buffer_page(const struct udmabuf_buffer *buf,
+				 unsigned long i)
+{
+	return pfn_to_page(page_to_pfn(buf->pages) + i);
+}
+
+/*
  * Explain a failed allocation in terms a user can act on: the size, the
  * DMA mask, and where the memory would have come from.
  */
@@ -80,6 +90,14 @@ int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *dma_dev,
 		udmabuf_buffer_alloc_failed(dma_dev, size, log_dev);
 		return -ENOMEM;
 	}
+	/* tells DMA-API debug (5.10..6.1 track this as a mapping) it was checked */
+	if (dma_mapping_error(dma_dev, buf->dma_addr)) {
+		dev_err(log_dev, "the DMA address of the new buffer is invalid\n");
+		dma_free_pages(dma_dev, buf->alloc_size, buf->pages,
+			       buf->dma_addr, DMA_BIDIRECTIONAL);
+		buf->pages = NULL;
+		return -ENOMEM;
+	}
 
 	/*
 	 * User mappings take and drop page references.  Tail pages of a
@@ -89,9 +107,10 @@ int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *dma_dev,
 	 */
 	n = udmabuf_buffer_pages(buf);
 	buf->head_ref_base = page_ref_count(buf->pages);
-	buf->tail_ref_base = n > 1 ? page_ref_count(buf->pages + 1) : 0;
+	buf->tail_ref_base = n > 1 ?
+		page_ref_count(udmabuf_buffer_page(buf, 1)) : 0;
 	for (i = 0; i < n; i++)
-		page_ref_inc(buf->pages + i);
+		page_ref_inc(udmabuf_buffer_page(buf, i));
 
 	/* dma_alloc_pages() zeroed it through the cache: push that to RAM */
 	if (!buf->coherent)
@@ -121,8 +140,9 @@ void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev)
 		return;
 	for (i = 0; i < n; i++) {
 		int want = 1 + (i ? buf->tail_ref_base : buf->head_ref_base);
+		struct page *page = udmabuf_buffer_page(buf, i);
 
-		if (page_ref_count(buf->pages + i) != want) {
+		if (page_ref_count(page) != want) {
 			/*
 			 * Someone (a long-term pin, a leaked get_user_pages)
 			 * still holds a page: leaking the memory is the only
@@ -130,14 +150,14 @@ void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev)
 			 */
 			dev_err(log_dev,
 				"page %lu of the buffer is still referenced (count %d, expected %d): leaking %zu bytes at %pad\n",
-				i, page_ref_count(buf->pages + i), want,
+				i, page_ref_count(page), want,
 				buf->alloc_size, &buf->dma_addr);
 			buf->pages = NULL;
 			return;
 		}
 	}
 	for (i = 0; i < n; i++)
-		page_ref_dec(buf->pages + i);
+		page_ref_dec(udmabuf_buffer_page(buf, i));
 	dma_free_pages(buf->dma_dev, buf->alloc_size, buf->pages, buf->dma_addr,
 		       DMA_BIDIRECTIONAL);
 	buf->pages = NULL;
@@ -187,7 +207,7 @@ ssize_t udmabuf_buffer_copy(struct udmabuf_buffer *buf, u64 offset,
 	}
 	while (done < len) {
 		u64 pos = offset + done;
-		struct page *page = buf->pages + (pos >> PAGE_SHIFT);
+		struct page *page = udmabuf_buffer_page(buf, pos >> PAGE_SHIFT);
 		size_t in_page = pos & ~PAGE_MASK;
 		size_t chunk;
 		unsigned long left;
@@ -198,7 +218,7 @@ ssize_t udmabuf_buffer_copy(struct udmabuf_buffer *buf, u64 offset,
 			kaddr = udmabuf_kmap(page);
 		} else {
 			chunk = min_t(size_t, len - done, SZ_1M);
-			kaddr = page_address(page);
+			kaddr = page_address(page);	/* lowmem: contiguous */
 		}
 		if (to_user)
 			left = copy_to_user(ubuf + done, kaddr + in_page, chunk);

@@ -127,7 +127,7 @@ static vm_fault_t udmabuf_vm_fault(struct vm_fault *vmf)
 	/* pool memory is mapped by pfn, all at once, and never refaults */
 	if (buf->vaddr || vmf->pgoff >= buf->alloc_size >> PAGE_SHIFT)
 		return VM_FAULT_SIGBUS;
-	vmf->page = buf->pages + vmf->pgoff;
+	vmf->page = udmabuf_buffer_page(buf, vmf->pgoff);
 	get_page(vmf->page);
 	return 0;
 }
@@ -170,7 +170,7 @@ static pgprot_t udmabuf_pgprot(struct udmabuf_device *udev,
 #define UDMABUF_INSERT_BATCH	512
 
 static int udmabuf_insert_pages(struct vm_area_struct *vma,
-				struct page *first, unsigned long count)
+				struct udmabuf_buffer *buf, unsigned long count)
 {
 	unsigned long addr = vma->vm_start, done = 0;
 	struct page **batch;
@@ -186,7 +186,8 @@ static int udmabuf_insert_pages(struct vm_area_struct *vma,
 		unsigned long left = n;
 
 		for (i = 0; i < n; i++)
-			batch[i] = first + done + i;
+			batch[i] = udmabuf_buffer_page(buf, vma->vm_pgoff +
+							 done + i);
 		ret = vm_insert_pages(vma, addr, batch, &left);
 		if (ret)
 			break;
@@ -237,8 +238,7 @@ static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
 	} else {
 		udmabuf_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
 				     VM_DONTDUMP);
-		ret = udmabuf_insert_pages(vma, buf->pages + vma->vm_pgoff,
-					   count);
+		ret = udmabuf_insert_pages(vma, buf, count);
 	}
 	if (ret) {
 		dev_err(&udev->dev, "mmap: cannot map the pages (%d)\n", ret);

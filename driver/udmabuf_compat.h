@@ -63,6 +63,12 @@ static inline void udmabuf_vm_flags_clear(struct vm_area_struct *vma,
 	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
 	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
 #define UDMABUF_HAS_DEV_DMA_COHERENT	1
+/* 7.x: the bit fields of struct device became flags with accessors */
+#ifdef __create_dev_flag_accessors
+#define udmabuf_set_dma_coherent(dev, val) dev_assign_dma_coherent(dev, val)
+#else
+#define udmabuf_set_dma_coherent(dev, val) ((dev)->dma_coherent = (val))
+#endif
 #endif
 
 #endif /* UDMABUF_COMPAT_H */

@@ -159,41 +159,40 @@ static int udmabuf_setup_dma_dev(struct udmabuf_device *udev,
 				 struct device *log_dev)
 {
 	unsigned int bits = cfg->dma_mask_bit;
-	int ret;
 
 	if (dma_dev == &udev->dev) {
 		dma_dev->dma_mask = &udev->dma_mask;
 		if (!bits)
 			bits = udmabuf_default_dma_mask_bit;
 	}
-	if (bits) {
-		ret = dma_set_mask_and_coherent(dma_dev, DMA_BIT_MASK(bits));
-		if (ret) {
-			dev_err(log_dev,
-				"%s: a %u-bit DMA mask is not supported here\n",
-				cfg->name, bits);
-			return ret;
-		}
-	}
-	if (cfg->dma_coherent < 0)
-		return 0;
+	/*
+	 * Coherency first: since 6.10 dma_set_mask() decides from it whether
+	 * syncs of this device can be skipped altogether.
+	 */
+	if (cfg->dma_coherent >= 0) {
 #ifdef UDMABUF_HAS_DEV_DMA_COHERENT
-	if (dma_dev != &udev->dev) {
-		dev_err(log_dev,
-			"%s: dma-coherent is a property of the parent device here\n",
-			cfg->name);
+		if (dma_dev != &udev->dev) {
+			dev_err(log_dev,
+				"%s: dma-coherent is a property of the parent device here\n",
+				cfg->name);
+			return -EINVAL;
+		}
+		udmabuf_set_dma_coherent(dma_dev, cfg->dma_coherent);
+#else
+		if (!cfg->dma_coherent) {
+			dev_err(log_dev,
+				"%s: DMA is always cache-coherent on this architecture; dma-coherent=0 is not possible\n",
+				cfg->name);
+			return -EINVAL;
+		}
+#endif
+	}
+	if (bits && dma_set_mask_and_coherent(dma_dev, DMA_BIT_MASK(bits))) {
+		dev_err(log_dev, "%s: a %u-bit DMA mask is not supported here\n",
+			cfg->name, bits);
 		return -EINVAL;
 	}
-	dma_dev->dma_coherent = cfg->dma_coherent;
 	return 0;
-#else
-	if (cfg->dma_coherent)
-		return 0;
-	dev_err(log_dev,
-		"%s: DMA is always cache-coherent on this architecture; dma-coherent=0 is not possible\n",
-		cfg->name);
-	return -EINVAL;
-#endif
 }
 
 /*
@@ -266,7 +265,7 @@ struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
 				   cfg->from_pool, log_dev);
 	if (ret)
 		goto err_minor;
-	if (cfg->region_size &&
+	if (cfg->region_size && !cfg->from_pool &&
 	    (udmabuf_buffer_phys(&udev->buf) < cfg->region_base ||
 	     udmabuf_buffer_phys(&udev->buf) + udev->buf.alloc_size >
 	     cfg->region_base + cfg->region_size)) {
@@ -279,13 +278,15 @@ struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
 
 	cdev_init(&udev->cdev, &udmabuf_fops);
 	udev->cdev.owner = THIS_MODULE;
+	/* before the node appears: an opener may be faster than we are */
+	udev->registered = true;
 	ret = cdev_device_add(&udev->cdev, &udev->dev);
 	if (ret) {
+		udev->registered = false;
 		dev_err(log_dev, "%s: cannot add the device (%d)\n", cfg->name,
 			ret);
 		goto err_minor;
 	}
-	udev->registered = true;
 	list_add_tail(&udev->list, &udmabuf_devices);
 	mutex_unlock(&udmabuf_list_lock);
 	udmabuf_device_info(udev);

@@ -45,7 +45,7 @@ int udmabuf_sync_range(struct udmabuf_device *udev, u64 offset, u64 size,
 			dir);
 		return -EINVAL;
 	}
-	if (offset > bsize || size > bsize - offset) {
+	if (offset >= bsize || size > bsize - offset) {
 		dev_err(&udev->dev,
 			"sync: offset %llu + size %llu exceed the buffer size %llu\n",
 			offset, size, bsize);
@@ -88,7 +88,7 @@ int udmabuf_sync_packed(struct udmabuf_device *udev, u64 arg, bool for_device)
 		offset = arg >> 32;
 		size = arg & 0xfffffff0ULL;
 		dir = (arg >> 2) & 3;
-		if (size == 0 && offset <= udev->buf.size)
+		if (size == 0 && offset < udev->buf.size)
 			size = udev->buf.size - offset;
 	}
 	return udmabuf_sync_range(udev, offset, size, dir, for_device);

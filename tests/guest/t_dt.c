@@ -323,3 +323,48 @@ DT_TEST(B1_dt_unbind_while_mapped, "")
 	close(fd);
 	free(pat);
 }
+
+/*
+ * Unbind a node with a reusable memory-region while its buffer is mapped,
+ * bind it again, then let the old buffer go: the region must stay bound to
+ * the node for the new buffer (one release must not pull it from the
+ * other), and both buffers must come from the region and free cleanly (the
+ * runner fails the test on any "Bad page" or WARNING in the log).
+ */
+DT_TEST(B3_dt_region_rebind_while_mapped, "")
+{
+	const size_t size = 0x800000;
+	unsigned char *old, *buf = tu_xmalloc(4096);
+	uint64_t phys;
+	int fd = ut_open_dev("udmabuf-cma", O_RDWR), fd2, r;
+
+	old = tu_mmap(fd, size, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
+	UT_ASSERT(old != NULL);
+	memset(old, 0xA5, size);
+	r = ut_write_file(PDRV "/unbind", "udmabuf@18");
+	if (r)
+		UT_FAIL("unbinding udmabuf@18: %s", strerror(-r));
+	r = ut_write_file(PDRV "/bind", "udmabuf@18");
+	if (r)
+		UT_FAIL("binding udmabuf@18 again while the old buffer is mapped: %s; log:\n%s",
+			strerror(-r), ut_log());
+	expect_present("udmabuf-cma", size);
+	phys = attr("udmabuf-cma", "phys_addr");
+	if (phys < CMA_BASE || phys + size > CMA_BASE + CMA_SIZE)
+		UT_FAIL("rebound buffer at 0x%llx: expected inside the region",
+			(unsigned long long)phys);
+	/* the old buffer goes now; the new one keeps its region */
+	munmap(old, size);
+	close(fd);
+	fd2 = ut_open_dev("udmabuf-cma", O_RDWR);
+	UT_EQ(pread(fd2, buf, 4096, 0), 4096);
+	UT_EQ(tu_first_not(buf, 4096, 0), -1);
+	UT_OK(ut_sysfs_write("udmabuf-cma", "sync_for_device", "1"));
+	close(fd2);
+	/* free the new one through the region too: unbind with no users */
+	r = ut_write_file(PDRV "/unbind", "udmabuf@18");
+	if (r)
+		UT_FAIL("unbinding udmabuf@18 the second time: %s", strerror(-r));
+	UT_LOG_LACKS("Bad page");
+	free(buf);
+}
