@@ -74,9 +74,7 @@ int udmabuf_config_set_u64(struct udmabuf_config *cfg, const char *key,
 			   u64 val, struct device *log_dev);
 int udmabuf_config_check(const struct udmabuf_config *cfg,
 			 struct device *log_dev);
-int udmabuf_check_name(const char *name, struct device *log_dev);
 int udmabuf_parse_size(const char *str, u64 *size);
-int udmabuf_parse_mmap_mode(const char *str, unsigned int *mode);
 
 /* ---------------------------------------------------------------- buffer */
 
@@ -144,12 +142,6 @@ static inline struct udmabuf_device *to_udmabuf_device(struct device *dev)
 	return container_of(dev, struct udmabuf_device, dev);
 }
 
-/* where the DMA API calls go: a parent (device tree) or the device itself */
-static inline struct device *udmabuf_dma_dev(struct udmabuf_device *udev)
-{
-	return udev->buf.dma_dev;
-}
-
 extern int udmabuf_info_enable;
 extern unsigned int udmabuf_default_dma_mask_bit;
 extern unsigned int udmabuf_default_mmap_mode;
@@ -160,9 +152,7 @@ struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
 int udmabuf_device_delete_by_name(const char *name);
 void udmabuf_device_delete(struct udmabuf_device *udev);
 size_t udmabuf_device_list(char *buf, size_t len);
-int udmabuf_reserve_minor(int minor);
 void udmabuf_claim_minor(int minor);
-void udmabuf_release_minor(int minor);
 
 /* sync: shared by sysfs and ioctl */
 int udmabuf_sync_packed(struct udmabuf_device *udev, u64 arg,

@@ -87,7 +87,7 @@ static const char *const udmabuf_mmap_mode_names[] = {
 	[U_DMA_BUF_MMAP_MODE_PAGE] = "page",
 };
 
-int udmabuf_parse_mmap_mode(const char *str, unsigned int *mode)
+static int udmabuf_parse_mmap_mode(const char *str, unsigned int *mode)
 {
 	unsigned int i, val;
 
@@ -223,7 +223,7 @@ int udmabuf_config_set(struct udmabuf_config *cfg, const char *key,
 	return udmabuf_config_set_u64(cfg, o->name, v, log_dev);
 }
 
-int udmabuf_check_name(const char *name, struct device *log_dev)
+static int udmabuf_check_name(const char *name, struct device *log_dev)
 {
 	size_t len = strnlen(name, UDMABUF_NAME_MAX + 1);
 	size_t i;

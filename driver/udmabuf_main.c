@@ -92,7 +92,7 @@ void udmabuf_claim_minor(int minor)
  * An explicit minor, or the lowest one that is free and not claimed by a
  * device-tree node (which may probe later), or at last any free one.
  */
-int udmabuf_reserve_minor(int minor)
+static int udmabuf_reserve_minor(int minor)
 {
 	int m;
 
@@ -109,7 +109,7 @@ int udmabuf_reserve_minor(int minor)
 			       GFP_KERNEL);
 }
 
-void udmabuf_release_minor(int minor)
+static void udmabuf_release_minor(int minor)
 {
 	ida_free(&udmabuf_minor_ida, minor);
 }
