@@ -12,20 +12,6 @@
 #include "ut.h"
 #include "tu_helpers.h"
 
-static uint64_t log_value(const char *log, const char *dev, const char *key,
-			  int base)
-{
-	char pat[160];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "u-dma-buf %s: %s = ", dev, key);
-	p = strstr(log, pat);
-	if (!p)
-		UT_FAIL("kernel log: expected a line \"%s<value>\"; log:\n%s",
-			pat, log);
-	return strtoull(p + strlen(pat), NULL, base);
-}
-
 UT_TEST(E1_create_delete_with_echo, "")
 {
 	char coh[8], line[160];
@@ -42,10 +28,10 @@ UT_TEST(E1_create_delete_with_echo, "")
 	log = ut_log();
 	UT_LOG_HAS("u-dma-buf e1buf: driver installed");
 	UT_LOG_HAS("u-dma-buf e1buf: driver version = ");
-	UT_EQ(log_value(log, "e1buf", "major number  ", 10),
+	UT_EQ(tu_log_value(log, "e1buf", "major number  ", 10),
 	      tu_major_x("e1buf"));
-	UT_EQ(log_value(log, "e1buf", "minor number  ", 10), 0);
-	UT_EQU(log_value(log, "e1buf", "phys address  ", 16),
+	UT_EQ(tu_log_value(log, "e1buf", "minor number  ", 10), 0);
+	UT_EQU(tu_log_value(log, "e1buf", "phys address  ", 16),
 	       ut_sysfs_u64("e1buf", "phys_addr"));
 	UT_LOG_HAS("u-dma-buf e1buf: buffer size    = 65536");
 	UT_LOG_HAS("u-dma-buf e1buf: dma device     = ");

@@ -147,20 +147,6 @@ UT_TEST(A1_param_failure_cleans_up, UT_NOLOAD)
 	UT_EQ(ut_unload(), 0);
 }
 
-static uint64_t log_number(const char *log, const char *dev, const char *key,
-			   int base)
-{
-	char pat[128];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "u-dma-buf %s: %s = ", dev, key);
-	p = strstr(log, pat);
-	if (!p)
-		UT_FAIL("kernel log: expected a line \"%s<value>\"; log:\n%s",
-			pat, log);
-	return strtoull(p + strlen(pat), NULL, base);
-}
-
 UT_TEST(A2_load_and_unload_lines, UT_NOLOAD)
 {
 	char ver[64], coh[16];
@@ -179,15 +165,15 @@ UT_TEST(A2_load_and_unload_lines, UT_NOLOAD)
 			 "u-dma-buf udmabuf0: driver version = %s", ver);
 		UT_LOG_HAS(line);
 	}
-	v = log_number(log, "udmabuf0", "major number  ", 10);
+	v = tu_log_value(log, "udmabuf0", "major number  ", 10);
 	UT_EQ(v, tu_major_x("udmabuf0"));
-	v = log_number(log, "udmabuf0", "minor number  ", 10);
+	v = tu_log_value(log, "udmabuf0", "minor number  ", 10);
 	UT_EQ(v, 0);
-	v = log_number(log, "udmabuf5", "minor number  ", 10);
+	v = tu_log_value(log, "udmabuf5", "minor number  ", 10);
 	UT_EQ(v, 5);
-	v = log_number(log, "udmabuf0", "phys address  ", 16);
+	v = tu_log_value(log, "udmabuf0", "phys address  ", 16);
 	UT_EQU(v, ut_sysfs_u64("udmabuf0", "phys_addr"));
-	v = log_number(log, "udmabuf5", "phys address  ", 16);
+	v = tu_log_value(log, "udmabuf5", "phys address  ", 16);
 	UT_EQU(v, ut_sysfs_u64("udmabuf5", "phys_addr"));
 	UT_LOG_HAS("u-dma-buf udmabuf0: buffer size    = 1048576");
 	UT_LOG_HAS("u-dma-buf udmabuf5: buffer size    = 12288");

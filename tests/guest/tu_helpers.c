@@ -472,3 +472,17 @@ void tu_kp_stop(void)
 {
 	ut_write_file(TRACEFS "/events/udmabuf/enable", "0");
 }
+
+uint64_t tu_log_value(const char *log, const char *dev, const char *key,
+		      int base)
+{
+	char pat[160];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "u-dma-buf %s: %s = ", dev, key);
+	p = strstr(log, pat);
+	if (!p)
+		UT_FAIL("kernel log: expected a line \"%s<value>\"; log:\n%s",
+			pat, log);
+	return strtoull(p + strlen(pat), NULL, base);
+}

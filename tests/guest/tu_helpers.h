@@ -72,6 +72,9 @@ int tu_ioctl(int fd, unsigned long req, void *arg);
 size_t tu_log_mark(void);
 /* the part of ut_log() written after mark */
 const char *tu_log_after(size_t mark);
+/* the number after "u-dma-buf <dev>: <key> = " in log; fails if absent */
+uint64_t tu_log_value(const char *log, const char *dev, const char *key,
+		      int base);
 
 /* ---- manager ---- */
 /* write exactly len bytes as one write(2) to the manager: 0 or -errno */
