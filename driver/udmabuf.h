@@ -19,7 +19,10 @@
 #include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
+
+struct device_node;
 
 #define UDMABUF_DRIVER_NAME	"u-dma-buf"
 #define UDMABUF_DRIVER_VERSION	"0.1.0"
@@ -44,6 +47,14 @@ enum udmabuf_cache {
 #define UDMABUF_SYNC_MODE_MAX	7
 #define UDMABUF_DIR_MAX		2	/* 0 bidirectional, 1 to dev, 2 from */
 
+/* what a device-tree memory-region is (design.md "Allocation") */
+enum udmabuf_region_kind {
+	UDMABUF_REGION_NONE,
+	UDMABUF_REGION_CMA,	/* shared-dma-pool, reusable */
+	UDMABUF_REGION_POOL,	/* shared-dma-pool, no-map */
+	UDMABUF_REGION_PLAIN,	/* shared-dma-pool, neither */
+};
+
 /*
  * Everything that describes a buffer to be created, whoever asks for it
  * (module parameter, manager command, device-tree node).  Filled by
@@ -62,9 +73,10 @@ struct udmabuf_config {
 	unsigned int dma_mask_bit;	/* 0: leave the device's mask */
 	int dma_coherent;		/* -1: the device's own, 0/1: force */
 	unsigned int mmap_mode;		/* U_DMA_BUF_MMAP_MODE_* */
-	bool from_pool;			/* the device's no-map coherent pool */
-	phys_addr_t region_base;	/* memory-region: where the buffer */
-	u64 region_size;		/* must lie (size 0: anywhere) */
+	enum udmabuf_region_kind region_kind;	/* device-tree memory-region */
+	struct device_node *region_np;	/* the node naming it */
+	phys_addr_t region_base;
+	u64 region_size;
 };
 
 void udmabuf_config_init(struct udmabuf_config *cfg);
@@ -78,37 +90,51 @@ int udmabuf_parse_size(const char *str, u64 *size);
 
 /* ---------------------------------------------------------------- buffer */
 
-/*
- * Two kinds of memory:
- *  - pages (vaddr == NULL): dma_alloc_pages(), in the kernel's linear map,
- *    cacheable, synced with dma_sync_single_for_*(), mapped page-backed;
- *  - pool (vaddr != NULL): dma_alloc_coherent() from the device's own
- *    no-map coherent pool (device-tree memory-region with no-map): not in
- *    the linear map, so there is no cacheable alias at all; mapped
- *    non-cacheable by pfn, and a sync is only a memory barrier.
- */
+/* where the memory of a buffer came from (udmabuf_buffer.c) */
+enum udmabuf_source {
+	UDMABUF_SRC_NONE,
+	UDMABUF_SRC_BUDDY,	/* alloc_pages_exact(): long-term pinnable */
+	UDMABUF_SRC_CMA,	/* dma_alloc_pages() of the class device */
+	UDMABUF_SRC_REGION,	/* the pages of a plain reserved region */
+	UDMABUF_SRC_POOL,	/* no-map coherent pool: no struct pages */
+};
+
 struct udmabuf_buffer {
-	struct device *dma_dev;	/* the device the DMA API works for */
-	u64 size;		/* bytes as requested */
-	size_t alloc_size;	/* whole pages */
-	struct page *pages;	/* first of alloc_size >> PAGE_SHIFT pages */
-	void *vaddr;		/* pool memory only */
-	dma_addr_t dma_addr;
-	bool coherent;		/* dev_is_dma_coherent() at allocation */
-	u8 head_ref_base;	/* page refcounts before the buffer's own */
+	struct device *alloc_dev;	/* the class device: CMA, pool */
+	struct device *dma_dev;		/* the device dma_addr is for */
+	enum udmabuf_source source;
+	u64 size;			/* bytes as requested */
+	size_t alloc_size;		/* whole pages */
+	struct page *pages;		/* first of alloc_size >> PAGE_SHIFT */
+	void *vaddr;			/* pool memory only */
+	phys_addr_t phys;		/* CPU physical address */
+	dma_addr_t dma_addr;		/* for dma_dev */
+	dma_addr_t alloc_dma_addr;	/* dma_alloc_pages() for alloc_dev */
+	struct rw_semaphore dma_lock;	/* syncs (read) against detach */
+	bool streaming;			/* dma_addr is a dma_map_page() */
+	bool detached;			/* dma_dev is gone: no more syncs */
+	bool region_bound;		/* a memory-region bound to alloc_dev */
+	bool coherent;			/* dev_is_dma_coherent(dma_dev) */
+	u8 head_ref_base;		/* page refcounts before the buffer's */
 	u8 tail_ref_base;
 };
 
-int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *dma_dev,
-			 u64 size, bool from_pool, struct device *log_dev);
+int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *alloc_dev,
+			 struct device *dma_dev,
+			 const struct udmabuf_config *cfg,
+			 struct device *log_dev);
 struct page *udmabuf_buffer_page(const struct udmabuf_buffer *buf,
 				 unsigned long i);
 phys_addr_t udmabuf_buffer_phys(const struct udmabuf_buffer *buf);
+void udmabuf_buffer_detach(struct udmabuf_buffer *buf);
 void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev);
-void udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
-			 enum dma_data_direction dir, bool for_device);
+int udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
+			enum dma_data_direction dir, bool for_device);
 ssize_t udmabuf_buffer_copy(struct udmabuf_buffer *buf, u64 offset,
 			    void __user *ubuf, size_t len, bool to_user);
+/* true: user mappings are page-backed (GUP works); else by pfn */
+bool udmabuf_buffer_page_backed(const struct udmabuf_buffer *buf,
+				unsigned int mmap_mode);
 
 /* ---------------------------------------------------------------- device */
 
@@ -131,7 +157,6 @@ struct udmabuf_device {
 	struct udmabuf_buffer buf;
 	u64 dma_mask;			/* storage for dev.dma_mask */
 	struct device *parent;		/* platform device, or NULL */
-	void (*release_parent)(struct udmabuf_device *udev);
 	unsigned int mmap_mode;
 	bool registered;
 	bool x86_wb_noted;

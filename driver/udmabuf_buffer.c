@@ -1,23 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * u-dma-buf: the buffer object.  Allocation, release, cache maintenance and
- * the kernel-side copy used by read()/write().
+ * u-dma-buf: the buffer object.  Where the memory comes from, its DMA
+ * address, cache maintenance, release, and the kernel-side copy used by
+ * read()/write().  docs/design.md "Allocation" is the contract.
  *
- * Memory comes from dma_alloc_pages(): physically contiguous, page-backed
- * and cacheable in the kernel, which makes cached user mappings plus
- * dma_sync_single_for_{cpu,device}() legal under the DMA API on every
- * architecture (coherent or not, with or without an IOMMU).
+ * Every buffer but a no-map pool buffer is a run of struct pages in the
+ * kernel's linear map, cacheable, and reaches its DMA device through a
+ * streaming mapping (or, for buffers of the class device itself, through
+ * dma_alloc_pages()): cached user mappings plus dma_sync_single_for_*() are
+ * then legal under the DMA API on every architecture.  The pages come, in
+ * this order of preference, from
+ *   - the buddy allocator (UDMABUF_SRC_BUDDY): outside CMA and ZONE_MOVABLE,
+ *     so that long-term pins (io_uring, VFIO, RDMA) of a mapping work;
+ *   - CMA (UDMABUF_SRC_CMA), through dma_alloc_pages() on the class device:
+ *     the default CMA area, or a reusable memory-region bound to it.  CMA
+ *     pages cannot be long-term pinned (the kernel would retry migrating
+ *     them forever), so they are mapped by pfn unless quirk-mmap=page;
+ *   - the pages of a plain reserved memory-region (UDMABUF_SRC_REGION).
+ * A no-map memory-region (UDMABUF_SRC_POOL) has no struct pages in the
+ * linear map: it is the class device's coherent pool.
  */
-#include <linux/dma-mapping.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/iommu.h>
 #include <linux/mm.h>
+#include <linux/of.h>
+#include <linux/of_reserved_mem.h>
 #include <linux/page_ref.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/u-dma-buf.h>
 
 #include "udmabuf.h"
 #include "udmabuf_compat.h"
+
+/* cache maintenance and copies are cut into steps this large */
+#define UDMABUF_STEP	SZ_4M
 
 static unsigned long udmabuf_buffer_pages(const struct udmabuf_buffer *buf)
 {
@@ -34,91 +57,6 @@ struct page *udmabuf_buffer_page(const struct udmabuf_buffer *buf,
 	return pfn_to_page(page_to_pfn(buf->pages) + i);
 }
 
-/*
- * Explain a failed allocation in terms a user can act on: the size, the
- * DMA mask, and where the memory would have come from.
- */
-static void udmabuf_buffer_alloc_failed(struct device *dma_dev, u64 size,
-					struct device *log_dev)
-{
-	u64 mask = dma_get_mask(dma_dev);
-	unsigned long long largest = PAGE_SIZE << UDMABUF_MAX_BUDDY_ORDER;
-
-	if (IS_ENABLED(CONFIG_DMA_CMA))
-		dev_err(log_dev,
-			"cannot allocate %llu bytes of contiguous DMA memory (dma mask 0x%llx): the CMA area is too small or fragmented; enlarge it with cma=<size> on the kernel command line, or use a device-tree memory-region\n",
-			size, mask);
-	else
-		dev_err(log_dev,
-			"cannot allocate %llu bytes of contiguous DMA memory (dma mask 0x%llx): this kernel has no CMA (CONFIG_DMA_CMA), so at most %llu bytes can be allocated at once, and only if that much is free and unfragmented\n",
-			size, mask, largest);
-}
-
-static int udmabuf_buffer_alloc_pool(struct udmabuf_buffer *buf,
-				     struct device *log_dev)
-{
-	buf->vaddr = dma_alloc_coherent(buf->dma_dev, buf->alloc_size,
-					&buf->dma_addr, GFP_KERNEL);
-	if (buf->vaddr) {
-		memset(buf->vaddr, 0, buf->alloc_size);
-		return 0;
-	}
-	dev_err(log_dev,
-		"cannot allocate %llu bytes from the device's no-map memory-region: it is smaller than that or already in use\n",
-		buf->size);
-	return -ENOMEM;
-}
-
-int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *dma_dev,
-			 u64 size, bool from_pool, struct device *log_dev)
-{
-	unsigned long i, n;
-
-	if (size == 0 || size > (u64)SIZE_MAX - PAGE_SIZE)
-		return -EINVAL;
-
-	buf->dma_dev = dma_dev;
-	buf->size = size;
-	buf->alloc_size = PAGE_ALIGN((size_t)size);
-	buf->coherent = dev_is_dma_coherent(dma_dev);
-	if (from_pool)
-		return udmabuf_buffer_alloc_pool(buf, log_dev);
-	buf->pages = dma_alloc_pages(dma_dev, buf->alloc_size, &buf->dma_addr,
-				     DMA_BIDIRECTIONAL,
-				     GFP_KERNEL | __GFP_NOWARN);
-	if (!buf->pages) {
-		udmabuf_buffer_alloc_failed(dma_dev, size, log_dev);
-		return -ENOMEM;
-	}
-	/* tells DMA-API debug (5.10..6.1 track this as a mapping) it was checked */
-	if (dma_mapping_error(dma_dev, buf->dma_addr)) {
-		dev_err(log_dev, "the DMA address of the new buffer is invalid\n");
-		dma_free_pages(dma_dev, buf->alloc_size, buf->pages,
-			       buf->dma_addr, DMA_BIDIRECTIONAL);
-		buf->pages = NULL;
-		return -ENOMEM;
-	}
-
-	/*
-	 * User mappings take and drop page references.  Tail pages of a
-	 * (non-compound) buddy allocation have a count of 0, CMA pages 1:
-	 * give every page one more reference, owned by the buffer, so that
-	 * no unmap can ever free a page of ours.
-	 */
-	n = udmabuf_buffer_pages(buf);
-	buf->head_ref_base = page_ref_count(buf->pages);
-	buf->tail_ref_base = n > 1 ?
-		page_ref_count(udmabuf_buffer_page(buf, 1)) : 0;
-	for (i = 0; i < n; i++)
-		page_ref_inc(udmabuf_buffer_page(buf, i));
-
-	/* dma_alloc_pages() zeroed it through the cache: push that to RAM */
-	if (!buf->coherent)
-		dma_sync_single_for_device(dma_dev, buf->dma_addr,
-					   buf->alloc_size, DMA_BIDIRECTIONAL);
-	return 0;
-}
-
 /* the CPU physical address of the first byte */
 phys_addr_t udmabuf_buffer_phys(const struct udmabuf_buffer *buf)
 {
@@ -126,69 +64,534 @@ phys_addr_t udmabuf_buffer_phys(const struct udmabuf_buffer *buf)
 	return buf->pages ? page_to_phys(buf->pages) : buf->dma_addr;
 }
 
-void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev)
+/* ------------------------------------------------- plain reserved regions */
+
+/* a plain region serves one buffer at a time: the ones in use */
+static LIST_HEAD(udmabuf_plain_claims);
+static DEFINE_MUTEX(udmabuf_plain_lock);
+
+struct udmabuf_plain_claim {
+	struct list_head list;
+	phys_addr_t base;
+};
+
+static int udmabuf_plain_claim(phys_addr_t base)
+{
+	struct udmabuf_plain_claim *c;
+	int ret = 0;
+
+	mutex_lock(&udmabuf_plain_lock);
+	list_for_each_entry(c, &udmabuf_plain_claims, list) {
+		if (c->base == base) {
+			ret = -EBUSY;
+			goto out;
+		}
+	}
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	c->base = base;
+	list_add(&c->list, &udmabuf_plain_claims);
+out:
+	mutex_unlock(&udmabuf_plain_lock);
+	return ret;
+}
+
+static void udmabuf_plain_unclaim(phys_addr_t base)
+{
+	struct udmabuf_plain_claim *c;
+
+	mutex_lock(&udmabuf_plain_lock);
+	list_for_each_entry(c, &udmabuf_plain_claims, list) {
+		if (c->base == base) {
+			list_del(&c->list);
+			kfree(c);
+			break;
+		}
+	}
+	mutex_unlock(&udmabuf_plain_lock);
+}
+
+/*
+ * The pages of a plain "shared-dma-pool" region (neither no-map nor
+ * reusable): RAM that the kernel set aside at boot, with struct pages in the
+ * linear map.  They are used as they are, only if every one of them is
+ * still reserved (32-bit ARM gives such a region back to the page allocator
+ * at boot: then it is not ours to use).
+ */
+static int udmabuf_buffer_get_plain(struct udmabuf_buffer *buf,
+				    const struct udmabuf_config *cfg,
+				    struct device *log_dev)
+{
+	unsigned long pfn = PHYS_PFN(cfg->region_base), i;
+	int ret;
+
+	if (!PAGE_ALIGNED(cfg->region_base)) {
+		dev_err(log_dev, "%s: memory-region at %pa is not page aligned\n",
+			cfg->name, &cfg->region_base);
+		return -EINVAL;
+	}
+	for (i = 0; i < udmabuf_buffer_pages(buf); i++) {
+		if (!pfn_valid(pfn + i) || !PageReserved(pfn_to_page(pfn + i))) {
+			dev_err(log_dev,
+				"%s: memory-region at %pa is not reserved RAM (the kernel did not keep it: make it no-map or reusable)\n",
+				cfg->name, &cfg->region_base);
+			return -EINVAL;
+		}
+	}
+	ret = udmabuf_plain_claim(cfg->region_base);
+	if (ret) {
+		dev_err(log_dev,
+			"%s: memory-region at %pa is already used by another buffer\n",
+			cfg->name, &cfg->region_base);
+		return ret;
+	}
+	buf->pages = pfn_to_page(pfn);
+	for (i = 0; i < udmabuf_buffer_pages(buf); i++) {
+		clear_highpage(udmabuf_buffer_page(buf, i));
+		if (!(i & 255))
+			cond_resched();
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- allocation */
+
+/*
+ * Zone modifiers that keep buddy pages within the device's DMA mask; an
+ * IOMMU maps any page.
+ */
+static gfp_t udmabuf_gfp_zone(struct device *dma_dev)
+{
+	u64 mask = min_not_zero(dma_get_mask(dma_dev),
+				dma_dev->bus_dma_limit);
+
+	if (device_iommu_mapped(dma_dev) ||
+	    mask >= dma_get_required_mask(dma_dev))
+		return 0;
+	if (IS_ENABLED(CONFIG_ZONE_DMA32) && mask >= DMA_BIT_MASK(32))
+		return GFP_DMA32;
+	return IS_ENABLED(CONFIG_ZONE_DMA) ? GFP_DMA : 0;
+}
+
+/*
+ * Buddy pages (at most the largest buddy order), split so that every page
+ * has a reference of its own.  GFP_KERNEL never takes CMA or ZONE_MOVABLE
+ * pages, which is what makes them long-term pinnable.
+ */
+static int udmabuf_buffer_get_buddy(struct udmabuf_buffer *buf)
+{
+	void *vaddr;
+
+	if (buf->alloc_size > (PAGE_SIZE << UDMABUF_MAX_BUDDY_ORDER))
+		return -E2BIG;
+	vaddr = alloc_pages_exact(buf->alloc_size,
+				  GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN |
+				  udmabuf_gfp_zone(buf->dma_dev));
+	if (!vaddr)
+		return -ENOMEM;
+	buf->pages = virt_to_page(vaddr);
+	buf->source = UDMABUF_SRC_BUDDY;
+	return 0;
+}
+
+static void udmabuf_buffer_put_pages(struct udmabuf_buffer *buf)
+{
+	switch (buf->source) {
+	case UDMABUF_SRC_BUDDY:
+		free_pages_exact(page_address(buf->pages), buf->alloc_size);
+		break;
+	case UDMABUF_SRC_CMA:
+		dma_free_pages(buf->alloc_dev, buf->alloc_size, buf->pages,
+			       buf->alloc_dma_addr, DMA_BIDIRECTIONAL);
+		break;
+	case UDMABUF_SRC_REGION:
+		udmabuf_plain_unclaim(page_to_phys(buf->pages));
+		break;
+	default:
+		break;
+	}
+	buf->pages = NULL;
+}
+
+/*
+ * CMA pages through the DMA API of the class device (dma-direct: the
+ * default CMA area, or the reusable region bound to it).  dma_alloc_pages()
+ * zeroes them.
+ */
+static int udmabuf_buffer_get_cma(struct udmabuf_buffer *buf)
+{
+	buf->pages = dma_alloc_pages(buf->alloc_dev, buf->alloc_size,
+				     &buf->alloc_dma_addr, DMA_BIDIRECTIONAL,
+				     GFP_KERNEL | __GFP_NOWARN);
+	if (!buf->pages)
+		return -ENOMEM;
+	/* DMA-API debug (5.10..6.1) tracks this as a mapping: checked */
+	if (dma_mapping_error(buf->alloc_dev, buf->alloc_dma_addr)) {
+		dma_free_pages(buf->alloc_dev, buf->alloc_size, buf->pages,
+			       buf->alloc_dma_addr, DMA_BIDIRECTIONAL);
+		buf->pages = NULL;
+		return -ENOMEM;
+	}
+	buf->source = UDMABUF_SRC_CMA;
+	return 0;
+}
+
+/*
+ * The DMA address of the pages for the DMA device.  For the class device
+ * itself that is what dma_alloc_pages() returned (CMA) or a streaming
+ * mapping; for a parent device always a streaming mapping, which also
+ * pushes the zeroes to RAM on a non-coherent device.  A mapping that the
+ * DMA layer could only make through a bounce buffer is useless here (the
+ * device would not see the buffer): refused.
+ */
+static int udmabuf_buffer_map(struct udmabuf_buffer *buf)
+{
+	struct device *dev = buf->dma_dev;
+	phys_addr_t phys = page_to_phys(buf->pages);
+
+	if (buf->source == UDMABUF_SRC_CMA && dev == buf->alloc_dev) {
+		buf->dma_addr = buf->alloc_dma_addr;
+		udmabuf_buffer_sync(buf, 0, buf->alloc_size,
+				    DMA_BIDIRECTIONAL, true);
+		return 0;
+	}
+	buf->dma_addr = dma_map_page(dev, buf->pages, 0, buf->alloc_size,
+				     DMA_BIDIRECTIONAL);
+	if (dma_mapping_error(dev, buf->dma_addr))
+		return -ENOMEM;
+	if (!device_iommu_mapped(dev) &&
+	    buf->dma_addr != phys_to_dma(dev, phys)) {
+		dma_unmap_page_attrs(dev, buf->dma_addr, buf->alloc_size,
+				     DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+		return -ERANGE;
+	}
+	buf->streaming = true;
+	return 0;
+}
+
+static void udmabuf_buffer_alloc_failed(struct udmabuf_buffer *buf,
+					const struct udmabuf_config *cfg,
+					int err, struct device *log_dev)
+{
+	u64 mask = dma_get_mask(buf->dma_dev);
+	unsigned long long largest = PAGE_SIZE << UDMABUF_MAX_BUDDY_ORDER;
+
+	if (err == -ERANGE)
+		dev_err(log_dev,
+			"%s: the memory found for %llu bytes is out of reach of %s (dma mask 0x%llx) and would need a bounce buffer\n",
+			cfg->name, cfg->size, dev_name(buf->dma_dev), mask);
+	else if (cfg->region_kind == UDMABUF_REGION_CMA)
+		dev_err(log_dev,
+			"%s: memory-region could not hold %llu bytes (its %llu bytes are too few or in use)\n",
+			cfg->name, cfg->size, cfg->region_size);
+	else if (IS_ENABLED(CONFIG_DMA_CMA))
+		dev_err(log_dev,
+			"%s: cannot allocate %llu bytes of contiguous DMA memory (dma mask 0x%llx): the CMA area is too small or fragmented; enlarge it with cma=<size> on the kernel command line, or use a device-tree memory-region\n",
+			cfg->name, cfg->size, mask);
+	else
+		dev_err(log_dev,
+			"%s: cannot allocate %llu bytes of contiguous DMA memory (dma mask 0x%llx): this kernel has no CMA (CONFIG_DMA_CMA), so at most %llu bytes can be allocated at once, and only if that much is free and unfragmented\n",
+			cfg->name, cfg->size, mask, largest);
+}
+
+/* a reusable region must really have served the buffer */
+static bool udmabuf_buffer_in_region(struct udmabuf_buffer *buf,
+				     const struct udmabuf_config *cfg)
+{
+	phys_addr_t phys = page_to_phys(buf->pages);
+
+	return phys >= cfg->region_base &&
+	       phys - cfg->region_base + buf->alloc_size <= cfg->region_size;
+}
+
+/* the pages, from the first source that can give them */
+static int udmabuf_buffer_get_pages(struct udmabuf_buffer *buf,
+				    const struct udmabuf_config *cfg,
+				    struct device *log_dev)
+{
+	int ret;
+
+	if (cfg->region_kind == UDMABUF_REGION_PLAIN) {
+		ret = udmabuf_buffer_get_plain(buf, cfg, log_dev);
+		if (!ret)
+			buf->source = UDMABUF_SRC_REGION;
+		return ret;
+	}
+	if (cfg->region_kind == UDMABUF_REGION_NONE) {
+		ret = udmabuf_buffer_get_buddy(buf);
+		if (!ret)
+			return 0;
+	}
+	ret = udmabuf_buffer_get_cma(buf);
+	if (ret)
+		return ret;
+	if (cfg->region_kind == UDMABUF_REGION_CMA &&
+	    !udmabuf_buffer_in_region(buf, cfg)) {
+		/* the DMA layer fell back to the buddy allocator */
+		udmabuf_buffer_put_pages(buf);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * User mappings take and drop page references.  Tail pages of a
+ * non-compound buddy allocation (what dma_alloc_pages() falls back to
+ * without CMA) have a count of 0: give every page one more reference,
+ * owned by the buffer, so that no unmap can ever free a page of ours.
+ */
+static void udmabuf_buffer_ref_pages(struct udmabuf_buffer *buf)
 {
 	unsigned long i, n = udmabuf_buffer_pages(buf);
 
-	if (buf->vaddr) {
-		dma_free_coherent(buf->dma_dev, buf->alloc_size, buf->vaddr,
-				  buf->dma_addr);
-		buf->vaddr = NULL;
-		return;
-	}
-	if (!buf->pages)
-		return;
+	buf->head_ref_base = page_ref_count(buf->pages);
+	buf->tail_ref_base = n > 1 ?
+		page_ref_count(udmabuf_buffer_page(buf, 1)) : 0;
+	for (i = 0; i < n; i++)
+		page_ref_inc(udmabuf_buffer_page(buf, i));
+}
+
+/* false: someone (a pin) still holds a page; nothing was changed */
+static bool udmabuf_buffer_unref_pages(struct udmabuf_buffer *buf,
+				       struct device *log_dev)
+{
+	unsigned long i, n = udmabuf_buffer_pages(buf);
+
 	for (i = 0; i < n; i++) {
 		int want = 1 + (i ? buf->tail_ref_base : buf->head_ref_base);
 		struct page *page = udmabuf_buffer_page(buf, i);
 
 		if (page_ref_count(page) != want) {
-			/*
-			 * Someone (a long-term pin, a leaked get_user_pages)
-			 * still holds a page: leaking the memory is the only
-			 * choice that cannot corrupt somebody else's data.
-			 */
 			dev_err(log_dev,
-				"page %lu of the buffer is still referenced (count %d, expected %d): leaking %zu bytes at %pad\n",
-				i, page_ref_count(page), want,
-				buf->alloc_size, &buf->dma_addr);
-			buf->pages = NULL;
-			return;
+				"page %lu of the buffer is still referenced (count %d, expected %d): leaking %zu bytes at %pa\n",
+				i, page_ref_count(page), want, buf->alloc_size,
+				&buf->phys);
+			return false;
 		}
 	}
 	for (i = 0; i < n; i++)
 		page_ref_dec(udmabuf_buffer_page(buf, i));
-	dma_free_pages(buf->dma_dev, buf->alloc_size, buf->pages, buf->dma_addr,
-		       DMA_BIDIRECTIONAL);
-	buf->pages = NULL;
+	return true;
+}
+
+static int udmabuf_buffer_alloc_pool(struct udmabuf_buffer *buf,
+				     const struct udmabuf_config *cfg,
+				     struct device *log_dev)
+{
+	buf->vaddr = dma_alloc_coherent(buf->alloc_dev, buf->alloc_size,
+					&buf->dma_addr, GFP_KERNEL);
+	if (!buf->vaddr) {
+		dev_err(log_dev,
+			"%s: cannot allocate %llu bytes from the no-map memory-region: it is smaller than that or already in use\n",
+			cfg->name, cfg->size);
+		return -ENOMEM;
+	}
+	memset(buf->vaddr, 0, buf->alloc_size);
+	buf->source = UDMABUF_SRC_POOL;
+	buf->phys = buf->dma_addr;
+	return 0;
 }
 
 /*
- * Cache maintenance for [offset, offset + size), already checked against the
- * buffer.  On a DMA-coherent device there is nothing to do.
+ * A reusable or no-map region serves the class device: bound to it here,
+ * released with it, so the region outlives any unbind of the parent.
  */
-void udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
-			 enum dma_data_direction dir, bool for_device)
+static int udmabuf_buffer_bind_region(struct udmabuf_buffer *buf,
+				      const struct udmabuf_config *cfg,
+				      struct device *log_dev)
 {
-	if (buf->vaddr) {
-		/* no cacheable alias exists: only order the accesses */
-		mb();
-		return;
+	int ret;
+
+	if (cfg->region_kind != UDMABUF_REGION_CMA &&
+	    cfg->region_kind != UDMABUF_REGION_POOL)
+		return 0;
+	ret = of_reserved_mem_device_init_by_idx(buf->alloc_dev,
+						 cfg->region_np, 0);
+	if (ret) {
+		dev_err(log_dev, "%s: memory-region cannot be bound (%d)\n",
+			cfg->name, ret);
+		return ret;
 	}
-	if (buf->coherent || size == 0)
-		return;
-	if (for_device)
-		dma_sync_single_for_device(buf->dma_dev, buf->dma_addr + offset,
-					   size, dir);
-	else
-		dma_sync_single_for_cpu(buf->dma_dev, buf->dma_addr + offset,
-					size, dir);
+	buf->region_bound = true;
+	return 0;
 }
+
+/*
+ * alloc_dev is the buffer's class device, dma_dev the device whose DMA
+ * address is reported (the class device itself, or a parent).  Both have
+ * their DMA masks set.  On failure nothing is left allocated.
+ */
+int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *alloc_dev,
+			 struct device *dma_dev,
+			 const struct udmabuf_config *cfg,
+			 struct device *log_dev)
+{
+	int ret;
+
+	if (cfg->size == 0 || cfg->size > (u64)SIZE_MAX - PAGE_SIZE)
+		return -EINVAL;
+	init_rwsem(&buf->dma_lock);
+	buf->alloc_dev = alloc_dev;
+	buf->dma_dev = dma_dev;
+	buf->size = cfg->size;
+	buf->alloc_size = PAGE_ALIGN((size_t)cfg->size);
+	buf->coherent = dev_is_dma_coherent(dma_dev);
+	ret = udmabuf_buffer_bind_region(buf, cfg, log_dev);
+	if (ret)
+		return ret;
+	if (cfg->region_kind == UDMABUF_REGION_POOL) {
+		ret = udmabuf_buffer_alloc_pool(buf, cfg, log_dev);
+		if (ret)
+			goto err_region;
+		return 0;
+	}
+
+	ret = udmabuf_buffer_get_pages(buf, cfg, log_dev);
+	if (!ret) {
+		ret = udmabuf_buffer_map(buf);
+		if (ret == -ERANGE && buf->source == UDMABUF_SRC_BUDDY) {
+			/* buddy pages out of reach: try CMA, which honours it */
+			udmabuf_buffer_put_pages(buf);
+			ret = udmabuf_buffer_get_cma(buf);
+			if (!ret)
+				ret = udmabuf_buffer_map(buf);
+		}
+		if (ret)
+			udmabuf_buffer_put_pages(buf);
+	}
+	if (ret) {
+		if (cfg->region_kind != UDMABUF_REGION_PLAIN)
+			udmabuf_buffer_alloc_failed(buf, cfg, ret, log_dev);
+		ret = ret == -EBUSY || ret == -EINVAL ? ret : -ENOMEM;
+		goto err_region;
+	}
+	buf->phys = page_to_phys(buf->pages);
+	udmabuf_buffer_ref_pages(buf);
+	return 0;
+
+err_region:
+	if (buf->region_bound)
+		of_reserved_mem_device_release(alloc_dev);
+	buf->region_bound = false;
+	return ret;
+}
+
+/*
+ * The DMA device goes away (platform unbind) while the buffer may live on
+ * in files and mappings: end its streaming mapping now, while the device's
+ * DMA setup (IOMMU domain, dma-ranges) still exists.  No device may use the
+ * buffer from now on, so the CPU's view is the only one; later explicit
+ * syncs fail with ENODEV.
+ */
+void udmabuf_buffer_detach(struct udmabuf_buffer *buf)
+{
+	down_write(&buf->dma_lock);
+	if (buf->streaming)
+		dma_unmap_page_attrs(buf->dma_dev, buf->dma_addr,
+				     buf->alloc_size, DMA_BIDIRECTIONAL,
+				     DMA_ATTR_SKIP_CPU_SYNC);
+	buf->streaming = false;
+	buf->detached = true;
+	up_write(&buf->dma_lock);
+}
+
+void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev)
+{
+	if (buf->source == UDMABUF_SRC_NONE)
+		goto out;
+	udmabuf_buffer_detach(buf);
+	if (buf->source == UDMABUF_SRC_POOL) {
+		dma_free_coherent(buf->alloc_dev, buf->alloc_size, buf->vaddr,
+				  buf->dma_addr);
+		buf->vaddr = NULL;
+	} else if (udmabuf_buffer_unref_pages(buf, log_dev)) {
+		udmabuf_buffer_put_pages(buf);
+	}
+	/* else: leaking is the only choice that cannot corrupt others' data */
+	buf->source = UDMABUF_SRC_NONE;
+out:
+	if (buf->region_bound)
+		of_reserved_mem_device_release(buf->alloc_dev);
+	buf->region_bound = false;
+}
+
+/*
+ * Page-backed user mappings (struct pages, get_user_pages works: O_DIRECT,
+ * vmsplice, io_uring) for every buffer whose pages can also be long-term
+ * pinned.  CMA pages cannot: a long-term pin of them would make the kernel
+ * retry migrating them for ever, so they are mapped by pfn (get_user_pages
+ * fails at once) unless quirk-mmap=page asks for page-backed mappings
+ * knowing that.  Pool memory has no struct pages.
+ */
+bool udmabuf_buffer_page_backed(const struct udmabuf_buffer *buf,
+				unsigned int mmap_mode)
+{
+	switch (buf->source) {
+	case UDMABUF_SRC_BUDDY:
+	case UDMABUF_SRC_REGION:
+		return true;
+	case UDMABUF_SRC_CMA:
+		return mmap_mode == U_DMA_BUF_MMAP_MODE_PAGE;
+	default:
+		return false;
+	}
+}
+
+/* ---------------------------------------------------------------- syncs */
+
+static void udmabuf_buffer_sync_locked(struct udmabuf_buffer *buf, u64 offset,
+				       u64 size, enum dma_data_direction dir,
+				       bool for_device)
+{
+	while (size) {
+		size_t step = min_t(u64, size, UDMABUF_STEP);
+
+		if (for_device)
+			dma_sync_single_for_device(buf->dma_dev,
+						   buf->dma_addr + offset,
+						   step, dir);
+		else
+			dma_sync_single_for_cpu(buf->dma_dev,
+						buf->dma_addr + offset,
+						step, dir);
+		offset += step;
+		size -= step;
+		if (size)
+			cond_resched();
+	}
+}
+
+/*
+ * Cache maintenance for [offset, offset + size), already checked against
+ * the buffer.  Nothing to do on a DMA-coherent device or for an empty
+ * range; a pool buffer has no cacheable alias, a barrier orders the
+ * accesses.  -ENODEV once the DMA device is gone.
+ */
+int udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
+			enum dma_data_direction dir, bool for_device)
+{
+	int ret = 0;
+
+	down_read(&buf->dma_lock);
+	if (buf->detached)
+		ret = -ENODEV;
+	else if (buf->source == UDMABUF_SRC_POOL)
+		mb();
+	else if (!buf->coherent)
+		udmabuf_buffer_sync_locked(buf, offset, size, dir, for_device);
+	up_read(&buf->dma_lock);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- copies */
 
 /*
  * Copy between the buffer and user memory.  Without highmem the buffer is
- * contiguous in the kernel's linear map and is copied in 1 MiB steps;
- * with highmem page by page through a temporary mapping.
+ * contiguous in the kernel's linear map and is copied in steps; with
+ * highmem page by page through a temporary mapping.
  * Returns the bytes copied, or -EFAULT if none could be.
  */
 ssize_t udmabuf_buffer_copy(struct udmabuf_buffer *buf, u64 offset,
@@ -217,7 +620,7 @@ ssize_t udmabuf_buffer_copy(struct udmabuf_buffer *buf, u64 offset,
 			chunk = min_t(size_t, len - done, PAGE_SIZE - in_page);
 			kaddr = udmabuf_kmap(page);
 		} else {
-			chunk = min_t(size_t, len - done, SZ_1M);
+			chunk = min_t(size_t, len - done, UDMABUF_STEP);
 			kaddr = page_address(page);	/* lowmem: contiguous */
 		}
 		if (to_user)

@@ -8,6 +8,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/u-dma-buf.h>
@@ -115,21 +116,88 @@ static void udmabuf_vm_close(struct vm_area_struct *vma)
 }
 
 /*
- * Every page is inserted at mmap time; a fault only happens after the page
- * tables were zapped (madvise(MADV_DONTNEED), ...).  Hand back the page so
- * that the core installs an ordinary, refcounted pte.
+ * Mappings are filled in batches of UDMABUF_MAP_BATCH pages: a window that
+ * small is filled by mmap() itself, a larger one one aligned batch around
+ * each first touch, so that mmap() costs the same whatever the size and
+ * first reads fault once per batch, not once per page.
  */
-static vm_fault_t udmabuf_vm_fault(struct vm_fault *vmf)
+#define UDMABUF_MAP_BATCH	(SZ_4M >> PAGE_SHIFT)
+#define UDMABUF_INSERT_STEP	64
+
+/* buffer pages [first, last) into the vma; present ptes are left alone */
+static int udmabuf_insert_pages(struct vm_area_struct *vma,
+				struct udmabuf_buffer *buf,
+				unsigned long first, unsigned long last)
 {
-	struct udmabuf_device *udev = vmf->vma->vm_private_data;
+	struct page *pages[UDMABUF_INSERT_STEP];
+	unsigned long pgoff = first;
+
+	while (pgoff < last) {
+		unsigned long i, n = min_t(unsigned long, last - pgoff,
+					   UDMABUF_INSERT_STEP);
+		unsigned long addr = vma->vm_start +
+				     ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+		unsigned long left = n;
+		int ret;
+
+		for (i = 0; i < n; i++)
+			pages[i] = udmabuf_buffer_page(buf, pgoff + i);
+		ret = vm_insert_pages(vma, addr, pages, &left);
+		if (ret == -EBUSY) {
+			/* a concurrent fault mapped page n - left already */
+			pgoff += n - left + 1;
+			continue;
+		}
+		if (ret)
+			return ret;
+		pgoff += n;
+	}
+	return 0;
+}
+
+/* the same by pfn (VM_PFNMAP mappings); present ptes are left alone */
+static vm_fault_t udmabuf_insert_pfns(struct vm_area_struct *vma,
+				      struct udmabuf_buffer *buf,
+				      unsigned long first, unsigned long last)
+{
+	unsigned long pfn = PHYS_PFN(buf->phys), pgoff;
+
+	for (pgoff = first; pgoff < last; pgoff++) {
+		unsigned long addr = vma->vm_start +
+				     ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+		vm_fault_t ret = vmf_insert_pfn(vma, addr, pfn + pgoff);
+
+		if (ret != VM_FAULT_NOPAGE)
+			return ret;
+	}
+	return VM_FAULT_NOPAGE;
+}
+
+static vm_fault_t udmabuf_fill(struct vm_area_struct *vma,
+			       unsigned long first, unsigned long last)
+{
+	struct udmabuf_device *udev = vma->vm_private_data;
 	struct udmabuf_buffer *buf = &udev->buf;
 
-	/* pool memory is mapped by pfn, all at once, and never refaults */
-	if (buf->vaddr || vmf->pgoff >= buf->alloc_size >> PAGE_SHIFT)
+	int ret;
+
+	if (vma->vm_flags & VM_PFNMAP)
+		return udmabuf_insert_pfns(vma, buf, first, last);
+	ret = udmabuf_insert_pages(vma, buf, first, last);
+	return ret ? vmf_error(ret) : VM_FAULT_NOPAGE;
+}
+
+/* the first touch of a batch, or a touch after the ptes were zapped */
+static vm_fault_t udmabuf_vm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long start = vma->vm_pgoff, end = start + vma_pages(vma);
+	unsigned long first = ALIGN_DOWN(vmf->pgoff, UDMABUF_MAP_BATCH);
+
+	if (vmf->pgoff < start || vmf->pgoff >= end)
 		return VM_FAULT_SIGBUS;
-	vmf->page = udmabuf_buffer_page(buf, vmf->pgoff);
-	get_page(vmf->page);
-	return 0;
+	return udmabuf_fill(vma, max(first, start),
+			    min(first + UDMABUF_MAP_BATCH, end));
 }
 
 static const struct vm_operations_struct udmabuf_vm_ops = {
@@ -138,7 +206,11 @@ static const struct vm_operations_struct udmabuf_vm_ops = {
 	.fault = udmabuf_vm_fault,
 };
 
-/* design.md "Cache modes": what each kind gives on each architecture */
+/*
+ * design.md "Cache modes": what each kind gives on each architecture.
+ * Pool memory is mapped like the kernel's own alias of it, write-combined,
+ * whatever the mode.
+ */
 static pgprot_t udmabuf_pgprot(struct udmabuf_device *udev,
 			       enum udmabuf_cache kind, pgprot_t prot)
 {
@@ -151,13 +223,13 @@ static pgprot_t udmabuf_pgprot(struct udmabuf_device *udev,
 		}
 		return prot;
 	}
+	if (udev->buf.source == UDMABUF_SRC_POOL)
+		return pgprot_writecombine(prot);
 	switch (kind) {
 	case UDMABUF_CACHE_CACHED:
 		return prot;
 	case UDMABUF_CACHE_UNCACHED:
-		/* Normal non-cacheable, never Device memory (no SIGBUS) */
-		if (IS_ENABLED(CONFIG_ARM64) || IS_ENABLED(CONFIG_ARM))
-			return pgprot_writecombine(prot);
+		/* the seeds' noncached: strongly ordered, Device memory on ARM */
 		return pgprot_noncached(prot);
 	case UDMABUF_CACHE_WRITECOMBINE:
 		return pgprot_writecombine(prot);
@@ -167,37 +239,6 @@ static pgprot_t udmabuf_pgprot(struct udmabuf_device *udev,
 	return prot;
 }
 
-#define UDMABUF_INSERT_BATCH	512
-
-static int udmabuf_insert_pages(struct vm_area_struct *vma,
-				struct udmabuf_buffer *buf, unsigned long count)
-{
-	unsigned long addr = vma->vm_start, done = 0;
-	struct page **batch;
-	int ret = 0;
-
-	batch = kmalloc_array(min_t(unsigned long, count, UDMABUF_INSERT_BATCH),
-			      sizeof(*batch), GFP_KERNEL);
-	if (!batch)
-		return -ENOMEM;
-	while (done < count) {
-		unsigned long i, n = min_t(unsigned long, count - done,
-					   UDMABUF_INSERT_BATCH);
-		unsigned long left = n;
-
-		for (i = 0; i < n; i++)
-			batch[i] = udmabuf_buffer_page(buf, vma->vm_pgoff +
-							 done + i);
-		ret = vm_insert_pages(vma, addr, batch, &left);
-		if (ret)
-			break;
-		addr += n << PAGE_SHIFT;
-		done += n;
-	}
-	kfree(batch);
-	return ret;
-}
-
 static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct udmabuf_device *udev = file->private_data;
@@ -205,21 +246,22 @@ static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long npages = buf->alloc_size >> PAGE_SHIFT;
 	unsigned long count = vma_pages(vma);
 	enum udmabuf_cache kind;
-	int ret;
+	int ret = 0;
 
 	/*
 	 * VM_MAYSHARE: a read-only shared mapping of an O_RDONLY file has no
 	 * VM_SHARED, but it is MAP_SHARED all the same.
 	 */
 	if (!(vma->vm_flags & VM_MAYSHARE)) {
-		dev_err(&udev->dev, "mmap: only MAP_SHARED mappings are supported\n");
+		dev_err_ratelimited(&udev->dev,
+				    "mmap: only MAP_SHARED mappings are supported\n");
 		return -EINVAL;
 	}
 	if (vma->vm_pgoff >= npages || count > npages - vma->vm_pgoff) {
-		dev_err(&udev->dev,
-			"mmap: offset 0x%llx + length 0x%lx exceed the buffer (0x%zx bytes mappable)\n",
-			(u64)vma->vm_pgoff << PAGE_SHIFT,
-			vma->vm_end - vma->vm_start, buf->alloc_size);
+		dev_err_ratelimited(&udev->dev,
+				    "mmap: offset 0x%llx + length 0x%lx exceed the buffer (0x%zx bytes mappable)\n",
+				    (u64)vma->vm_pgoff << PAGE_SHIFT,
+				    vma->vm_end - vma->vm_start, buf->alloc_size);
 		return -EINVAL;
 	}
 	kind = udmabuf_file_cache(file, udev);
@@ -227,21 +269,28 @@ static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_ops = &udmabuf_vm_ops;
 	vma->vm_private_data = udev;
 
-	if (buf->vaddr) {
-		/*
-		 * Pool memory has no struct pages in the linear map: map it
-		 * by pfn with the DMA API's attributes for this device.
-		 */
+	if (buf->source == UDMABUF_SRC_POOL) {
+		/* no struct pages: the DMA API maps the pool by pfn */
 		udmabuf_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-		ret = dma_mmap_coherent(buf->dma_dev, vma, buf->vaddr,
+		ret = dma_mmap_coherent(buf->alloc_dev, vma, buf->vaddr,
 					buf->dma_addr, buf->alloc_size);
-	} else {
+	} else if (udmabuf_buffer_page_backed(buf, udev->mmap_mode)) {
 		udmabuf_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
 				     VM_DONTDUMP);
-		ret = udmabuf_insert_pages(vma, buf, count);
+		if (count <= UDMABUF_MAP_BATCH)
+			ret = udmabuf_insert_pages(vma, buf, vma->vm_pgoff,
+						   vma->vm_pgoff + count);
+	} else {
+		udmabuf_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND |
+				     VM_DONTDUMP);
+		if (count <= UDMABUF_MAP_BATCH &&
+		    udmabuf_insert_pfns(vma, buf, vma->vm_pgoff,
+					vma->vm_pgoff + count) != VM_FAULT_NOPAGE)
+			ret = -ENOMEM;
 	}
 	if (ret) {
-		dev_err(&udev->dev, "mmap: cannot map the pages (%d)\n", ret);
+		dev_err_ratelimited(&udev->dev,
+				    "mmap: cannot map the pages (%d)\n", ret);
 		return ret;
 	}
 	get_device(&udev->dev);	/* dropped by udmabuf_vm_close() */

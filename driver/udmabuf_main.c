@@ -130,8 +130,6 @@ static void udmabuf_device_release(struct device *dev)
 	struct udmabuf_device *udev = to_udmabuf_device(dev);
 
 	udmabuf_buffer_free(&udev->buf, dev);
-	if (udev->release_parent)
-		udev->release_parent(udev);
 	put_device(udev->parent);
 	kfree(udev);
 }
@@ -160,11 +158,10 @@ static int udmabuf_setup_dma_dev(struct udmabuf_device *udev,
 {
 	unsigned int bits = cfg->dma_mask_bit;
 
-	if (dma_dev == &udev->dev) {
-		dma_dev->dma_mask = &udev->dma_mask;
-		if (!bits)
-			bits = udmabuf_default_dma_mask_bit;
-	}
+	/* the class device allocates CMA and pool memory: give it a mask */
+	udev->dev.dma_mask = &udev->dma_mask;
+	if (dma_dev == &udev->dev && !bits)
+		bits = udmabuf_default_dma_mask_bit;
 	/*
 	 * Coherency first: since 6.10 dma_set_mask() decides from it whether
 	 * syncs of this device can be skipped altogether.
@@ -191,6 +188,11 @@ static int udmabuf_setup_dma_dev(struct udmabuf_device *udev,
 		dev_err(log_dev, "%s: a %u-bit DMA mask is not supported here\n",
 			cfg->name, bits);
 		return -EINVAL;
+	}
+	if (dma_dev != &udev->dev) {
+		udev->dma_mask = dma_get_mask(dma_dev);
+		udev->dev.coherent_dma_mask = dma_dev->coherent_dma_mask;
+		udev->dev.bus_dma_limit = dma_dev->bus_dma_limit;
 	}
 	return 0;
 }
@@ -261,20 +263,10 @@ struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
 	ret = udmabuf_setup_dma_dev(udev, dma_dev, cfg, log_dev);
 	if (ret)
 		goto err_minor;
-	ret = udmabuf_buffer_alloc(&udev->buf, dma_dev, cfg->size,
-				   cfg->from_pool, log_dev);
+	ret = udmabuf_buffer_alloc(&udev->buf, &udev->dev, dma_dev, cfg,
+				   log_dev);
 	if (ret)
 		goto err_minor;
-	if (cfg->region_size && !cfg->from_pool &&
-	    (udmabuf_buffer_phys(&udev->buf) < cfg->region_base ||
-	     udmabuf_buffer_phys(&udev->buf) + udev->buf.alloc_size >
-	     cfg->region_base + cfg->region_size)) {
-		dev_err(log_dev,
-			"%s: memory-region could not hold %llu bytes (its %llu bytes are too few or in use); the allocation fell outside it and was refused\n",
-			cfg->name, cfg->size, cfg->region_size);
-		ret = -ENOMEM;
-		goto err_minor;
-	}
 
 	cdev_init(&udev->cdev, &udmabuf_fops);
 	udev->cdev.owner = THIS_MODULE;

@@ -5,12 +5,10 @@
  * becomes a buffer allocated for that platform device, so the DMA API sees
  * the node's dma-coherent, dma-ranges and memory-region.
  */
-#include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/of.h>
 #include <linux/of_reserved_mem.h>
 #include <linux/platform_device.h>
-#include <linux/slab.h>
 #include <linux/u-dma-buf.h>
 
 #include "udmabuf.h"
@@ -98,79 +96,15 @@ static int udmabuf_of_config(struct device *dev, struct udmabuf_config *cfg)
 }
 
 /*
- * A platform device's region binding outlives an unbind while its old buffer
- * is still open or mapped, and a rebind must not bind it a second time:
- * of_reserved_mem_device_release() drops every binding of the device at
- * once, which would pull the region from under the other buffer.  So the
- * bindings are counted per device.
- */
-struct udmabuf_region_binding {
-	struct list_head list;
-	struct device *dev;
-	unsigned int users;
-};
-
-static LIST_HEAD(udmabuf_region_bindings);
-static DEFINE_MUTEX(udmabuf_region_lock);
-
-static int udmabuf_region_get(struct device *dev)
-{
-	struct udmabuf_region_binding *b;
-	int ret = 0;
-
-	mutex_lock(&udmabuf_region_lock);
-	list_for_each_entry(b, &udmabuf_region_bindings, list) {
-		if (b->dev == dev) {
-			b->users++;
-			goto out;
-		}
-	}
-	b = kzalloc(sizeof(*b), GFP_KERNEL);
-	if (!b) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = of_reserved_mem_device_init(dev);
-	if (ret) {
-		kfree(b);
-		goto out;
-	}
-	b->dev = dev;
-	b->users = 1;
-	list_add(&b->list, &udmabuf_region_bindings);
-out:
-	mutex_unlock(&udmabuf_region_lock);
-	return ret;
-}
-
-static void udmabuf_region_put(struct device *dev)
-{
-	struct udmabuf_region_binding *b;
-
-	mutex_lock(&udmabuf_region_lock);
-	list_for_each_entry(b, &udmabuf_region_bindings, list) {
-		if (b->dev != dev)
-			continue;
-		if (--b->users == 0) {
-			of_reserved_mem_device_release(dev);
-			list_del(&b->list);
-			kfree(b);
-		}
-		break;
-	}
-	mutex_unlock(&udmabuf_region_lock);
-}
-
-/*
- * memory-region: a reserved-memory "shared-dma-pool", either reusable (a CMA
- * area of this device: pages, cacheable) or no-map (a coherent pool of this
- * device: no struct pages in the linear map).  Checked, then bound.
+ * memory-region: a reserved-memory "shared-dma-pool", reusable (a CMA area:
+ * pages, cacheable), no-map (a coherent pool: no struct pages in the linear
+ * map) or neither (RAM kept aside at boot: its pages are used as they are).
+ * Checked here; the buffer object binds it to the buffer's class device.
  */
 static int udmabuf_of_region(struct device *dev, struct device_node *region,
 			     struct udmabuf_config *cfg)
 {
 	struct reserved_mem *rmem;
-	int ret;
 
 	if (!of_device_is_compatible(region, "shared-dma-pool")) {
 		dev_err(dev,
@@ -191,21 +125,16 @@ static int udmabuf_of_region(struct device *dev, struct device_node *region,
 			cfg->name, cfg->size, region, (u64)rmem->size);
 		return -EINVAL;
 	}
-	ret = udmabuf_region_get(dev);
-	if (ret) {
-		dev_err(dev, "%s: memory-region %pOF cannot be bound (%d)\n",
-			cfg->name, region, ret);
-		return ret;
-	}
-	cfg->from_pool = of_property_read_bool(region, "no-map");
+	if (of_property_read_bool(region, "reusable"))
+		cfg->region_kind = UDMABUF_REGION_CMA;
+	else if (of_property_read_bool(region, "no-map"))
+		cfg->region_kind = UDMABUF_REGION_POOL;
+	else
+		cfg->region_kind = UDMABUF_REGION_PLAIN;
+	cfg->region_np = dev->of_node;
 	cfg->region_base = rmem->base;
 	cfg->region_size = rmem->size;
 	return 0;
-}
-
-static void udmabuf_of_release_region(struct udmabuf_device *udev)
-{
-	udmabuf_region_put(udev->parent);
 }
 
 static int udmabuf_platform_probe(struct platform_device *pdev)
@@ -214,7 +143,6 @@ static int udmabuf_platform_probe(struct platform_device *pdev)
 	struct udmabuf_device *udev;
 	struct udmabuf_config cfg;
 	struct device_node *region;
-	bool has_region = false;
 	int ret;
 
 	ret = udmabuf_of_config(dev, &cfg);
@@ -227,37 +155,26 @@ static int udmabuf_platform_probe(struct platform_device *pdev)
 		of_node_put(region);
 		if (ret)
 			return ret;
-		has_region = true;
 	}
 
 	udev = udmabuf_device_create(&cfg, dev, dev);
-	if (IS_ERR(udev)) {
-		if (has_region)
-			udmabuf_region_put(dev);
+	if (IS_ERR(udev))
 		return PTR_ERR(udev);
-	}
-	if (has_region)
-		udev->release_parent = udmabuf_of_release_region;
 	platform_set_drvdata(pdev, udev);
 	return 0;
 }
 
 /*
  * Unbind: the buffer goes like a deleted one, its memory stays while files
- * or mappings use it.  The DMA layer forgets an IOMMU or dma-ranges
- * translation of the device at unbind, after which syncs of such a buffer
- * would miss: say so.  (A plain node, the usual case, keeps working.)
+ * or mappings use it.  Its DMA mapping for the device ends now, while the
+ * device's DMA setup (IOMMU domain, dma-ranges) still exists; explicit
+ * syncs fail with ENODEV from here on.
  */
 static void udmabuf_platform_remove_common(struct platform_device *pdev)
 {
 	struct udmabuf_device *udev = platform_get_drvdata(pdev);
-	struct device *dev = &pdev->dev;
 
-	if (kref_read(&udev->dev.kobj.kref) > 1 &&
-	    (device_iommu_mapped(dev) || dev->dma_range_map))
-		dev_warn(dev,
-			 "%s is unbound while still open or mapped; its IOMMU/dma-ranges translation ends now, do not let a device use it any more\n",
-			 dev_name(&udev->dev));
+	udmabuf_buffer_detach(&udev->buf);
 	udmabuf_device_delete(udev);
 }
 
