@@ -155,6 +155,27 @@ static int udmabuf_insert_pages(struct vm_area_struct *vma,
 	return 0;
 }
 
+/*
+ * mmap() of a small window: every page now.  In a shared writable mapping
+ * the ptes are made writable and dirty (udmabuf_pgprot_dirty()), so the
+ * first write takes no fault; vm_page_prot is put back for the core, which
+ * recomputes it after .mmap anyway.
+ */
+static int udmabuf_prefill_pages(struct vm_area_struct *vma,
+				 struct udmabuf_buffer *buf,
+				 unsigned long count)
+{
+	pgprot_t prot = vma->vm_page_prot;
+	int ret;
+
+	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE))
+		vma->vm_page_prot = udmabuf_pgprot_dirty(prot);
+	ret = udmabuf_insert_pages(vma, buf, vma->vm_pgoff,
+				   vma->vm_pgoff + count);
+	vma->vm_page_prot = prot;
+	return ret;
+}
+
 /* the same by pfn (VM_PFNMAP mappings); present ptes are left alone */
 static vm_fault_t udmabuf_insert_pfns(struct vm_area_struct *vma,
 				      struct udmabuf_buffer *buf,
@@ -278,8 +299,7 @@ static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
 		udmabuf_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
 				     VM_DONTDUMP);
 		if (count <= UDMABUF_MAP_BATCH)
-			ret = udmabuf_insert_pages(vma, buf, vma->vm_pgoff,
-						   vma->vm_pgoff + count);
+			ret = udmabuf_prefill_pages(vma, buf, count);
 	} else {
 		udmabuf_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND |
 				     VM_DONTDUMP);

@@ -50,6 +50,28 @@ static inline void udmabuf_vm_flags_clear(struct vm_area_struct *vma,
 #define UDMABUF_MAX_BUDDY_ORDER	(MAX_ORDER - 1)
 #endif
 
+/*
+ * A page protection whose ptes are writable and dirty from the start, for
+ * the pages a shared writable mapping gets at mmap() time: CPUs without a
+ * hardware dirty bit (ARMv8.0, 32-bit ARM) then take no fault on the first
+ * write.  The pages are never written back anywhere, so nothing needs to
+ * learn of that first write.  Only the arm page-table formats need it (x86
+ * and ARMv8.1+ set the bit in hardware); the bits are the architectures'
+ * own, unchanged from 5.10 to 7.3.  Read-only protections are returned
+ * unchanged.
+ */
+static inline pgprot_t udmabuf_pgprot_dirty(pgprot_t prot)
+{
+#if defined(CONFIG_ARM64)
+	if (pgprot_val(prot) & PTE_WRITE)
+		return __pgprot((pgprot_val(prot) & ~PTE_RDONLY) | PTE_DIRTY);
+#elif defined(CONFIG_ARM) && !defined(CONFIG_ARM_LPAE)
+	if (!(pgprot_val(prot) & L_PTE_RDONLY))
+		return __pgprot(pgprot_val(prot) | L_PTE_DIRTY);
+#endif
+	return prot;
+}
+
 /* 6.11: platform_driver.remove returns void */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 #define UDMABUF_PLATFORM_REMOVE_VOID	1
