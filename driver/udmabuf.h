@@ -94,6 +94,7 @@ int udmabuf_parse_size(const char *str, u64 *size);
 enum udmabuf_source {
 	UDMABUF_SRC_NONE,
 	UDMABUF_SRC_BUDDY,	/* alloc_pages_exact(): long-term pinnable */
+	UDMABUF_SRC_CONTIG,	/* alloc_contig_range(): long-term pinnable */
 	UDMABUF_SRC_CMA,	/* dma_alloc_pages() of the class device */
 	UDMABUF_SRC_REGION,	/* the pages of a plain reserved region */
 	UDMABUF_SRC_POOL,	/* no-map coherent pool: no struct pages */

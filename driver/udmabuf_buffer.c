@@ -10,8 +10,10 @@
  * dma_alloc_pages()): cached user mappings plus dma_sync_single_for_*() are
  * then legal under the DMA API on every architecture.  The pages come, in
  * this order of preference, from
- *   - the buddy allocator (UDMABUF_SRC_BUDDY): outside CMA and ZONE_MOVABLE,
- *     so that long-term pins (io_uring, VFIO, RDMA) of a mapping work;
+ *   - the buddy allocator (UDMABUF_SRC_BUDDY), and beyond its largest block
+ *     a range of an ordinary zone (UDMABUF_SRC_CONTIG): outside CMA and
+ *     ZONE_MOVABLE, so that long-term pins (io_uring, VFIO, RDMA) of a
+ *     mapping work;
  *   - CMA (UDMABUF_SRC_CMA), through dma_alloc_pages() on the class device:
  *     the default CMA area, or a reusable memory-region bound to it.  CMA
  *     pages cannot be long-term pinned (the kernel would retry migrating
@@ -149,11 +151,6 @@ static int udmabuf_buffer_get_plain(struct udmabuf_buffer *buf,
 		return ret;
 	}
 	buf->pages = pfn_to_page(pfn);
-	for (i = 0; i < udmabuf_buffer_pages(buf); i++) {
-		clear_highpage(udmabuf_buffer_page(buf, i));
-		if (!(i & 255))
-			cond_resched();
-	}
 	return 0;
 }
 
@@ -197,11 +194,92 @@ static int udmabuf_buffer_get_buddy(struct udmabuf_buffer *buf)
 	return 0;
 }
 
+/* can [pfn, pfn + n) of zone be tried: online, one zone, no holes */
+static bool udmabuf_contig_candidate(struct zone *zone, unsigned long pfn,
+				     unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		struct page *page = pfn_to_online_page(pfn + i);
+
+		if (!page || page_zone(page) != zone || PageReserved(page))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Larger than the buddy allocator gives: a range of an ordinary zone
+ * (never ZONE_MOVABLE; CMA pageblocks make alloc_contig_range() fail, so
+ * they are never taken either), its movable pages migrated away.  Such
+ * pages are long-term pinnable.  Ranges are aligned to the size rounded up
+ * to a power of two; zones whose memory lies beyond the DMA mask are left
+ * out (the mapping check has the last word).
+ */
+static int udmabuf_buffer_get_contig(struct udmabuf_buffer *buf)
+{
+	unsigned long n = udmabuf_buffer_pages(buf);
+	unsigned long step = max_t(unsigned long, roundup_pow_of_two(n),
+				   pageblock_nr_pages);
+	u64 limit = ~0ULL;
+	int nid;
+
+	if (!device_iommu_mapped(buf->dma_dev))
+		limit = min_not_zero(dma_get_mask(buf->dma_dev),
+				     buf->dma_dev->bus_dma_limit);
+	for_each_online_node(nid) {
+		struct zone *zones = NODE_DATA(nid)->node_zones;
+		int z;
+
+		for (z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &zones[z];
+			unsigned long pfn = ALIGN(zone->zone_start_pfn, step);
+
+			if (!populated_zone(zone) || zone_idx(zone) == ZONE_MOVABLE)
+				continue;
+			for (; pfn + n <= zone_end_pfn(zone); pfn += step) {
+				if (PFN_PHYS(pfn + n) - 1 > limit)
+					break;
+				if (fatal_signal_pending(current))
+					return -EINTR;
+				if (!udmabuf_contig_candidate(zone, pfn, n))
+					continue;
+				if (!udmabuf_alloc_contig_range(pfn, pfn + n,
+								GFP_KERNEL |
+								__GFP_NOWARN)) {
+					buf->pages = pfn_to_page(pfn);
+					buf->source = UDMABUF_SRC_CONTIG;
+					return 0;
+				}
+				cond_resched();
+			}
+		}
+	}
+	return -ENOMEM;
+}
+
+/* pages from the page allocator are not zeroed: zero them, in steps */
+static void udmabuf_buffer_clear(struct udmabuf_buffer *buf)
+{
+	unsigned long i;
+
+	for (i = 0; i < udmabuf_buffer_pages(buf); i++) {
+		clear_highpage(udmabuf_buffer_page(buf, i));
+		if (!(i & 255))
+			cond_resched();
+	}
+}
+
 static void udmabuf_buffer_put_pages(struct udmabuf_buffer *buf)
 {
 	switch (buf->source) {
 	case UDMABUF_SRC_BUDDY:
 		free_pages_exact(page_address(buf->pages), buf->alloc_size);
+		break;
+	case UDMABUF_SRC_CONTIG:
+		free_contig_range(page_to_pfn(buf->pages),
+				  udmabuf_buffer_pages(buf));
 		break;
 	case UDMABUF_SRC_CMA:
 		dma_free_pages(buf->alloc_dev, buf->alloc_size, buf->pages,
@@ -289,11 +367,11 @@ static void udmabuf_buffer_alloc_failed(struct udmabuf_buffer *buf,
 			cfg->name, cfg->size, cfg->region_size);
 	else if (IS_ENABLED(CONFIG_DMA_CMA))
 		dev_err(log_dev,
-			"%s: cannot allocate %llu bytes of contiguous DMA memory (dma mask 0x%llx): the CMA area is too small or fragmented; enlarge it with cma=<size> on the kernel command line, or use a device-tree memory-region\n",
+			"%s: cannot allocate %llu bytes of contiguous DMA memory (dma mask 0x%llx): no free range of that size without unmovable pages below the mask, and the CMA area is too small or fragmented; enlarge it with cma=<size> on the kernel command line, or use a device-tree memory-region\n",
 			cfg->name, cfg->size, mask);
 	else
 		dev_err(log_dev,
-			"%s: cannot allocate %llu bytes of contiguous DMA memory (dma mask 0x%llx): this kernel has no CMA (CONFIG_DMA_CMA), so at most %llu bytes can be allocated at once, and only if that much is free and unfragmented\n",
+			"%s: cannot allocate %llu bytes of contiguous DMA memory (dma mask 0x%llx): no free range of that size without unmovable pages below the mask, and this kernel has no CMA (CONFIG_DMA_CMA); ranges up to %llu bytes are the easiest to find\n",
 			cfg->name, cfg->size, mask, largest);
 }
 
@@ -316,14 +394,21 @@ static int udmabuf_buffer_get_pages(struct udmabuf_buffer *buf,
 
 	if (cfg->region_kind == UDMABUF_REGION_PLAIN) {
 		ret = udmabuf_buffer_get_plain(buf, cfg, log_dev);
-		if (!ret)
+		if (!ret) {
 			buf->source = UDMABUF_SRC_REGION;
+			udmabuf_buffer_clear(buf);
+		}
 		return ret;
 	}
 	if (cfg->region_kind == UDMABUF_REGION_NONE) {
 		ret = udmabuf_buffer_get_buddy(buf);
-		if (!ret)
-			return 0;
+		if (ret) {
+			ret = udmabuf_buffer_get_contig(buf);
+			if (!ret)
+				udmabuf_buffer_clear(buf);
+		}
+		if (!ret || ret == -EINTR)
+			return ret;
 	}
 	ret = udmabuf_buffer_get_cma(buf);
 	if (ret)
@@ -452,8 +537,9 @@ int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *alloc_dev,
 	ret = udmabuf_buffer_get_pages(buf, cfg, log_dev);
 	if (!ret) {
 		ret = udmabuf_buffer_map(buf);
-		if (ret == -ERANGE && buf->source == UDMABUF_SRC_BUDDY) {
-			/* buddy pages out of reach: try CMA, which honours it */
+		if (ret == -ERANGE && buf->source != UDMABUF_SRC_CMA &&
+		    buf->source != UDMABUF_SRC_REGION) {
+			/* pages out of reach: try CMA, which honours the mask */
 			udmabuf_buffer_put_pages(buf);
 			ret = udmabuf_buffer_get_cma(buf);
 			if (!ret)
@@ -531,6 +617,7 @@ bool udmabuf_buffer_page_backed(const struct udmabuf_buffer *buf,
 {
 	switch (buf->source) {
 	case UDMABUF_SRC_BUDDY:
+	case UDMABUF_SRC_CONTIG:
 	case UDMABUF_SRC_REGION:
 		return true;
 	case UDMABUF_SRC_CMA:

@@ -10,6 +10,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/gfp.h>
 
 /* 6.3: vma->vm_flags became read-only behind vm_flags_set()/clear() */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
@@ -71,6 +72,18 @@ static inline pgprot_t udmabuf_pgprot_dirty(pgprot_t prot)
 #endif
 	return prot;
 }
+
+/*
+ * alloc_contig_range(): the migratetype argument became acr_flags_t in 6.16
+ * (ACR_FLAGS_NONE for an ordinary request).
+ */
+#ifdef ACR_FLAGS_NONE
+#define udmabuf_alloc_contig_range(start, end, gfp) \
+	alloc_contig_range(start, end, ACR_FLAGS_NONE, gfp)
+#else
+#define udmabuf_alloc_contig_range(start, end, gfp) \
+	alloc_contig_range(start, end, MIGRATE_MOVABLE, gfp)
+#endif
 
 /* 6.11: platform_driver.remove returns void */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
