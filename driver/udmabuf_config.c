@@ -241,9 +241,10 @@ static int udmabuf_check_name(const char *name, struct device *log_dev)
 	for (i = 0; i < len; i++) {
 		unsigned char c = name[i];
 
-		if (c <= ' ' || c > '~' || c == '/') {
+		/* devtmpfs turns '!' into '/': "a!b" would be /dev/a/b */
+		if (c <= ' ' || c > '~' || c == '/' || c == '!') {
 			udmabuf_log_err(log_dev,
-					"device name has a forbidden character 0x%02x at %zu (no '/', space or non-printable)\n",
+					"device name has a forbidden character 0x%02x at %zu (no '/', '!', space or non-printable)\n",
 					c, i);
 			return -EINVAL;
 		}

@@ -198,14 +198,24 @@ static int udmabuf_setup_dma_dev(struct udmabuf_device *udev,
 }
 
 /*
- * The one creation path: parameters, the manager and the platform driver
- * all end here.  parent is the device the DMA API works for (a platform or
- * PCI device), or NULL to use the buffer's own class device.  On failure
- * nothing is left behind: no name, no minor, no memory.
+ * The one creation path, in two steps: parameters, the manager and the
+ * platform driver all go through udmabuf_device_prepare() and
+ * udmabuf_device_add() (the latter two through udmabuf_device_create()).
+ *
+ * prepare: checks, name, minor, DMA setup and memory.  The buffer is on the
+ * list (its name and minor are taken) but has no node and no sysfs
+ * directory yet, so nobody can reach it.  The module parameters prepare all
+ * their buffers before the first one is added: a load that fails must not
+ * have shown a node that someone could open (an open file would outlive
+ * the module it points into).
+ *
+ * parent is the device the DMA API works for (a platform or PCI device), or
+ * NULL to use the buffer's own class device.  On failure nothing is left
+ * behind: no name, no minor, no memory.
  */
-struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
-					     struct device *parent,
-					     struct device *log_dev)
+static struct udmabuf_device *
+udmabuf_device_prepare(const struct udmabuf_config *cfg, struct device *parent,
+		       struct device *log_dev)
 {
 	struct udmabuf_device *udev;
 	struct device *dma_dev;
@@ -267,21 +277,8 @@ struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
 				   log_dev);
 	if (ret)
 		goto err_minor;
-
-	cdev_init(&udev->cdev, &udmabuf_fops);
-	udev->cdev.owner = THIS_MODULE;
-	/* before the node appears: an opener may be faster than we are */
-	udev->registered = true;
-	ret = cdev_device_add(&udev->cdev, &udev->dev);
-	if (ret) {
-		udev->registered = false;
-		dev_err(log_dev, "%s: cannot add the device (%d)\n", cfg->name,
-			ret);
-		goto err_minor;
-	}
 	list_add_tail(&udev->list, &udmabuf_devices);
 	mutex_unlock(&udmabuf_list_lock);
-	udmabuf_device_info(udev);
 	return udev;
 
 err_minor:
@@ -293,17 +290,68 @@ err_put:
 	return ERR_PTR(ret);
 }
 
+/*
+ * A buffer leaves the list: its name and minor are free at once.  If it was
+ * added, its node and sysfs directory go too ("driver uninstalled" if it
+ * could be opened).  The memory goes with the last reference.
+ */
 static void udmabuf_device_delete_locked(struct udmabuf_device *udev)
 {
 	int minor = MINOR(udev->dev.devt);
+	bool announced = udev->registered;
 
 	list_del_init(&udev->list);
-	udev->registered = false;
-	cdev_device_del(&udev->cdev, &udev->dev);
+	WRITE_ONCE(udev->registered, false);
+	if (device_is_registered(&udev->dev))
+		cdev_device_del(&udev->cdev, &udev->dev);
 	udmabuf_release_minor(minor);
-	if (udmabuf_info_enable)
+	if (announced && udmabuf_info_enable)
 		dev_info(&udev->dev, "driver uninstalled\n");
 	put_device(&udev->dev);
+}
+
+/*
+ * add: the node and the sysfs directory of a prepared buffer appear.  With
+ * open_now it can be opened at once; otherwise opens fail with ENODEV until
+ * the caller sets udev->registered.  On failure the buffer is gone.
+ */
+static int udmabuf_device_add(struct udmabuf_device *udev, bool open_now,
+			      struct device *log_dev)
+{
+	int ret;
+
+	cdev_init(&udev->cdev, &udmabuf_fops);
+	udev->cdev.owner = THIS_MODULE;
+	mutex_lock(&udmabuf_list_lock);
+	/* before the node appears: an opener may be faster than we are */
+	WRITE_ONCE(udev->registered, open_now);
+	ret = cdev_device_add(&udev->cdev, &udev->dev);
+	if (ret) {
+		WRITE_ONCE(udev->registered, false);
+		dev_err(log_dev ? log_dev : &udev->dev,
+			"%s: cannot add the device (%d)\n",
+			dev_name(&udev->dev), ret);
+		udmabuf_device_delete_locked(udev);
+	}
+	mutex_unlock(&udmabuf_list_lock);
+	return ret;
+}
+
+struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
+					     struct device *parent,
+					     struct device *log_dev)
+{
+	struct udmabuf_device *udev;
+	int ret;
+
+	udev = udmabuf_device_prepare(cfg, parent, log_dev);
+	if (IS_ERR(udev))
+		return udev;
+	ret = udmabuf_device_add(udev, true, log_dev);
+	if (ret)
+		return ERR_PTR(ret);
+	udmabuf_device_info(udev);
+	return udev;
 }
 
 /* the name, node, sysfs directory and minor go now; the memory later */
@@ -321,8 +369,8 @@ int udmabuf_device_delete_by_name(const char *name)
 
 	mutex_lock(&udmabuf_list_lock);
 	udev = udmabuf_find_locked(name);
-	if (!udev)
-		ret = -ENOENT;
+	if (!udev || !device_is_registered(&udev->dev))
+		ret = -ENOENT;	/* (not there yet: still being created) */
 	else if (udev->parent)
 		ret = -EPERM;	/* device tree: unbind the platform device */
 	else
@@ -339,9 +387,10 @@ size_t udmabuf_device_list(char *buf, size_t len)
 
 	mutex_lock(&udmabuf_list_lock);
 	list_for_each_entry(udev, &udmabuf_devices, list)
-		n += scnprintf(buf + n, len - n, "%s %llu %pad\n",
-			       dev_name(&udev->dev), udev->buf.size,
-			       &udev->buf.dma_addr);
+		if (device_is_registered(&udev->dev))
+			n += scnprintf(buf + n, len - n, "%s %llu %pad\n",
+				       dev_name(&udev->dev), udev->buf.size,
+				       &udev->buf.dma_addr);
 	mutex_unlock(&udmabuf_list_lock);
 	return n;
 }
@@ -358,11 +407,17 @@ static void udmabuf_delete_all(void)
 
 /* ------------------------------------------------------------ load/unload */
 
+/*
+ * Every parameter buffer is allocated before the first node appears, and
+ * none can be opened before all of them are there: if the load fails, no
+ * file can have been opened on a buffer of the module that goes away.  What
+ * was prepared or added so far is removed by the caller (delete_all).
+ */
 static int __init udmabuf_create_param_devices(void)
 {
+	struct udmabuf_device *udevs[UDMABUF_PARAM_DEVICES] = {};
 	struct udmabuf_config cfg;
-	struct udmabuf_device *udev;
-	int i;
+	int i, ret;
 
 	for (i = 0; i < UDMABUF_PARAM_DEVICES; i++) {
 		if (!udmabuf_param_sizes[i])
@@ -371,12 +426,25 @@ static int __init udmabuf_create_param_devices(void)
 		snprintf(cfg.name, sizeof(cfg.name), "udmabuf%d", i);
 		cfg.size = udmabuf_param_sizes[i];
 		cfg.minor = i;
-		udev = udmabuf_device_create(&cfg, NULL, NULL);
-		if (IS_ERR(udev)) {
+		udevs[i] = udmabuf_device_prepare(&cfg, NULL, NULL);
+		if (IS_ERR(udevs[i])) {
 			pr_err(UDMABUF_DRIVER_NAME ": udmabuf%d=%llu: cannot create the buffer (%ld)\n",
-			       i, udmabuf_param_sizes[i], PTR_ERR(udev));
-			return PTR_ERR(udev);
+			       i, udmabuf_param_sizes[i], PTR_ERR(udevs[i]));
+			return PTR_ERR(udevs[i]);
 		}
+	}
+	for (i = 0; i < UDMABUF_PARAM_DEVICES; i++) {
+		if (!udevs[i])
+			continue;
+		ret = udmabuf_device_add(udevs[i], false, NULL);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < UDMABUF_PARAM_DEVICES; i++) {
+		if (!udevs[i])
+			continue;
+		WRITE_ONCE(udevs[i]->registered, true);
+		udmabuf_device_info(udevs[i]);
 	}
 	return 0;
 }

@@ -192,6 +192,18 @@ DT_TEST(B2_dt_malformed_nodes, UT_NOLOAD)
 	UT_EQ(ut_unload(), 0);
 }
 
+/* a device-name with '!' (devtmpfs would make /dev/bad/bang) is refused */
+DT_TEST(B2_dt_name_with_exclamation_mark_refused, UT_NOLOAD)
+{
+	UT_EQ(ut_load(""), 0);
+	UT_ASSERT(!tu_class_exists("bad!bang"));
+	if (access("/dev/bad", F_OK) == 0)
+		UT_FAIL("/dev/bad: expected no directory for the refused name \"bad!bang\"");
+	UT_LOG_HAS("udmabuf@37: device name has a forbidden character 0x21");
+	expect_present("udmabuf-dt0", 0x100000);
+	UT_EQ(ut_unload(), 0);
+}
+
 /* A6: a parameter's minor wins over a device-tree minor-number */
 DT_TEST(A6_dt_minor_collision_with_parameter, UT_NOLOAD)
 {

@@ -308,3 +308,33 @@ UT_TEST(A6_explicit_minor_taken_ebusy, "udmabuf0=0x10000 udmabuf1=4096")
 	tu_mgr_delete_x("next");
 	tu_mgr_delete_x("m255");
 }
+
+/*
+ * devtmpfs turns '!' in a device name into a directory ("a!b" becomes
+ * /dev/a/b), so names with '!' are refused like names with '/'.
+ */
+UT_TEST(E2_name_with_exclamation_mark_refused, "")
+{
+	static const char *const bad[] = { "bang!dir", "!", "x!", "!x" };
+	size_t mark;
+	int r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		mark = tu_log_mark();
+		r = ut_mgr("create %s 4096", bad[i]);
+		if (r != -EINVAL)
+			UT_FAIL("create %s: expected EINVAL, saw %s", bad[i],
+				r ? strerror(-r) : "success");
+		if (!strstr(tu_log_after(mark), "u-dma-buf-mgr") ||
+		    !strstr(tu_log_after(mark), "0x21"))
+			UT_FAIL("create %s: expected a u-dma-buf-mgr line naming the character 0x21; log:\n%s",
+				bad[i], tu_log_after(mark));
+		UT_ASSERT(!tu_class_exists(bad[i]));
+	}
+	if (access("/dev/bang", F_OK) == 0 || access("/dev/x", F_OK) == 0)
+		UT_FAIL("a refused name left a directory or node under /dev");
+	/* nothing was used up: the next buffer gets minor 0 */
+	tu_mgr_create_x("bangless", "4096", NULL);
+	UT_EQ(tu_minor_x("bangless"), 0);
+	tu_mgr_delete_x("bangless");
+}

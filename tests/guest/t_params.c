@@ -10,8 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <linux/u-dma-buf.h>
 #include "ut.h"
 #include "tu_helpers.h"
@@ -144,6 +148,87 @@ UT_TEST(A1_param_failure_cleans_up, UT_NOLOAD)
 	r = ut_load("udmabuf0=4096");
 	UT_EQ(r, 0);
 	expect_buffer("udmabuf0", 0, 4096);
+	UT_EQ(ut_unload(), 0);
+}
+
+/* MemTotal of /proc/meminfo in bytes: what the driver's size check allows */
+static uint64_t mem_total_x(void)
+{
+	char buf[4096], *p;
+	int r = ut_read_file("/proc/meminfo", buf, sizeof(buf));
+
+	if (r < 0)
+		UT_FAIL("reading /proc/meminfo: %s", strerror(-r));
+	p = strstr(buf, "MemTotal:");
+	if (!p)
+		UT_FAIL("/proc/meminfo without MemTotal:\n%s", buf);
+	return strtoull(p + 9, NULL, 10) * 1024;
+}
+
+/*
+ * A load that fails on a later parameter buffer must not let any node of
+ * it appear first: a file opened on /dev/udmabuf0 while the load fails
+ * would outlive the module it points into.  udmabuf1 passes the size check
+ * (less than the RAM) but cannot be allocated: it is more than the buddy
+ * allocator's largest block (x86: no CMA) and than the CMA area (arm: 64
+ * MiB).  A child opens /dev/udmabuf0 in a loop during the load; it must
+ * never succeed, and the load lines of udmabuf0 must never be printed.
+ */
+UT_TEST(A1_param_alloc_failure_no_node_appears, UT_NOLOAD)
+{
+	const uint64_t big = 300 * TU_MIB;
+	volatile unsigned long *c;	/* [0] open attempts, [1] successes */
+	unsigned long before;
+	pid_t pid;
+	int r, st;
+
+	if (mem_total_x() <= big + 64 * TU_MIB)
+		UT_FAIL("this test needs a guest with more than %llu MiB of RAM (MemTotal %llu bytes): udmabuf1=300M must pass the size check",
+			(unsigned long long)(big / TU_MIB + 64),
+			(unsigned long long)mem_total_x());
+	c = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	UT_ASSERT(c != MAP_FAILED);
+	pid = fork();
+	UT_ASSERT(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;) {
+			int fd = open("/dev/udmabuf0", O_RDWR | O_CLOEXEC);
+
+			if (fd >= 0) {
+				c[1]++;
+				close(fd);
+			}
+			c[0]++;
+		}
+	}
+	while (c[0] == 0)
+		usleep(1000);
+	before = c[0];
+	r = ut_load("udmabuf0=64K udmabuf1=300M");
+	usleep(20000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	if (r == 0) {
+		ut_unload();
+		UT_FAIL("load with udmabuf1=300M: expected ENOMEM, saw success");
+	}
+	UT_EQ(r, -ENOMEM);
+	UT_ASSERT(!ut_module_loaded());
+	UT_ASSERT(c[0] > before);
+	if (c[1])
+		UT_FAIL("/dev/udmabuf0 was opened %lu times during the failed load (of %lu attempts): expected never",
+			c[1], c[0]);
+	UT_LOG_HAS("udmabuf1");
+	UT_LOG_LACKS("udmabuf0: driver installed");
+	UT_LOG_LACKS("udmabuf0: phys address");
+	expect_no_buffer("udmabuf0");
+	expect_no_buffer("udmabuf1");
+
+	/* nothing was left behind: the same load without udmabuf1 works */
+	UT_EQ(ut_load("udmabuf0=64K"), 0);
+	expect_buffer("udmabuf0", 0, 64 * TU_KIB);
 	UT_EQ(ut_unload(), 0);
 }
 
