@@ -25,7 +25,11 @@
 struct device_node;
 
 #define UDMABUF_DRIVER_NAME	"u-dma-buf"
-#define UDMABUF_DRIVER_VERSION	"0.1.0"
+/*
+ * The release of the established driver whose interface this one implements
+ * (design.md "sysfs"): programs compare it to detect features.
+ */
+#define UDMABUF_DRIVER_VERSION	"5.5.0"
 #define UDMABUF_MINORS		256
 #define UDMABUF_NAME_MAX	63
 #define UDMABUF_PARAM_DEVICES	8

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * u-dma-buf: the file operations of /dev/<name>: open/release,
- * read/write/llseek, mmap and the ioctl interface (native and compat).
+ * read/write/llseek/fsync, mmap and the ioctl interface (native and compat).
  */
 #include <linux/compat.h>
 #include <linux/dma-map-ops.h>
@@ -47,6 +47,17 @@ static enum udmabuf_cache udmabuf_file_cache(struct file *file,
 
 /* ------------------------------------------------------------ read/write */
 
+/*
+ * read()/write() maintain the caches as the established driver does: when
+ * the file is O_SYNC or the sync_mode has the "always" bit (4..7, or the
+ * sync-always option), whatever kind of mapping that gives.
+ */
+static bool udmabuf_rw_sync(struct file *file, struct udmabuf_device *udev)
+{
+	return (file->f_flags & O_SYNC) || READ_ONCE(udev->sync.mode) >= 4 ||
+	       READ_ONCE(udev->sync.always);
+}
+
 static ssize_t udmabuf_read(struct file *file, char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
@@ -54,15 +65,19 @@ static ssize_t udmabuf_read(struct file *file, char __user *ubuf,
 	struct udmabuf_buffer *buf = &udev->buf;
 	loff_t pos = *ppos;
 	ssize_t ret;
+	bool sync;
 
 	if (pos < 0)
 		return -EINVAL;
 	if ((u64)pos >= buf->size || count == 0)
 		return 0;
 	count = min_t(u64, count, buf->size - pos);
-	if (udmabuf_file_cache(file, udev) != UDMABUF_CACHE_CACHED)
+	sync = udmabuf_rw_sync(file, udev);
+	if (sync)
 		udmabuf_buffer_sync(buf, pos, count, DMA_FROM_DEVICE, false);
 	ret = udmabuf_buffer_copy(buf, pos, ubuf, count, true);
+	if (sync)
+		udmabuf_buffer_sync(buf, pos, count, DMA_FROM_DEVICE, true);
 	if (ret > 0)
 		*ppos = pos + ret;
 	return ret;
@@ -75,6 +90,7 @@ static ssize_t udmabuf_write(struct file *file, const char __user *ubuf,
 	struct udmabuf_buffer *buf = &udev->buf;
 	loff_t pos = *ppos;
 	ssize_t ret;
+	bool sync;
 
 	if (pos < 0)
 		return -EINVAL;
@@ -83,13 +99,34 @@ static ssize_t udmabuf_write(struct file *file, const char __user *ubuf,
 	if ((u64)pos >= buf->size)
 		return -ENOSPC;
 	count = min_t(u64, count, buf->size - pos);
+	sync = udmabuf_rw_sync(file, udev);
+	if (sync)
+		udmabuf_buffer_sync(buf, pos, count, DMA_TO_DEVICE, false);
 	ret = udmabuf_buffer_copy(buf, pos, (void __user *)ubuf, count, false);
-	if (ret > 0) {
-		if (udmabuf_file_cache(file, udev) != UDMABUF_CACHE_CACHED)
-			udmabuf_buffer_sync(buf, pos, ret, DMA_TO_DEVICE, true);
+	if (sync)
+		udmabuf_buffer_sync(buf, pos, count, DMA_TO_DEVICE, true);
+	if (ret > 0)
 		*ppos = pos + ret;
-	}
 	return ret;
+}
+
+/*
+ * fsync(), fdatasync() and msync(MS_SYNC) of a mapping: bytes start..end
+ * (inclusive; fsync names the whole file), cut to the buffer, are synced for
+ * the device (a clean) and the buffer is handed to the device.
+ */
+static int udmabuf_fsync(struct file *file, loff_t start, loff_t end,
+			 int datasync)
+{
+	struct udmabuf_device *udev = file->private_data;
+	u64 bsize = udev->buf.size, first, last;
+
+	first = start < 0 ? 0 : min_t(u64, start, bsize);
+	last = (end < 0 || (u64)end >= bsize) ? bsize : (u64)end + 1;
+	if (last < first)
+		last = first;
+	return udmabuf_sync_range(udev, first, last - first,
+				  U_DMA_BUF_DIR_TO_DEVICE, true);
 }
 
 static loff_t udmabuf_llseek(struct file *file, loff_t offset, int whence)
@@ -362,15 +399,15 @@ static int udmabuf_ioctl_get_sync(struct udmabuf_device *udev,
 
 /*
  * SET_SYNC: validate everything, then store offset, size (unless 0),
- * direction and mode (unless 0), then run the command.
+ * direction and mode (unless 0), then run the command.  Flag bits outside
+ * command, direction and mode are ignored, as by the established driver (a
+ * GET_SYNC result passed back carries the owner bit); command 2 is refused:
+ * the established driver does nothing for it and reports success, while
+ * its in-kernel API uses 2 for "sync for device" (design.md "Manual sync").
  */
 static int udmabuf_ioctl_set_sync(struct udmabuf_device *udev,
 				  void __user *uarg)
 {
-	const u64 known = (U_DMA_BUF_SYNC_CMD_MASK << U_DMA_BUF_SYNC_CMD_SHIFT) |
-			  (U_DMA_BUF_SYNC_DIR_MASK << U_DMA_BUF_SYNC_DIR_SHIFT) |
-			  (U_DMA_BUF_SYNC_MODE_MASK << U_DMA_BUF_SYNC_MODE_SHIFT) |
-			  U_DMA_BUF_SYNC_OWNER;
 	struct u_dma_buf_ioctl_sync_args args;
 	unsigned int cmd, dir, mode;
 	u64 size, bsize = udev->buf.size;
@@ -381,11 +418,6 @@ static int udmabuf_ioctl_set_sync(struct udmabuf_device *udev,
 	dir = (args.flags >> U_DMA_BUF_SYNC_DIR_SHIFT) & U_DMA_BUF_SYNC_DIR_MASK;
 	mode = (args.flags >> U_DMA_BUF_SYNC_MODE_SHIFT) &
 	       U_DMA_BUF_SYNC_MODE_MASK;
-	if (args.flags & ~known) {
-		dev_err(&udev->dev, "SET_SYNC: unknown flags 0x%llx\n",
-			args.flags & ~known);
-		return -EINVAL;
-	}
 	if (cmd == 2 || dir > UDMABUF_DIR_MAX || mode > UDMABUF_SYNC_MODE_MAX) {
 		dev_err(&udev->dev,
 			"SET_SYNC: invalid command %u, direction %u or sync mode %u\n",
@@ -520,6 +552,7 @@ const struct file_operations udmabuf_fops = {
 	.read = udmabuf_read,
 	.write = udmabuf_write,
 	.llseek = udmabuf_llseek,
+	.fsync = udmabuf_fsync,
 	.mmap = udmabuf_mmap,
 	.unlocked_ioctl = udmabuf_ioctl,
 #ifdef CONFIG_COMPAT

@@ -34,6 +34,8 @@ static const enum dma_data_direction udmabuf_dirs[] = {
 /*
  * Sync [offset, offset + size) in direction dir (0..2) and hand the buffer
  * to the CPU or the device.  Everything is checked before anything is done.
+ * An empty range (size 0, offset at most the buffer size) calls no cache
+ * maintenance at all; the owner changes all the same.
  */
 int udmabuf_sync_range(struct udmabuf_device *udev, u64 offset, u64 size,
 		       unsigned int dir, bool for_device)
@@ -45,39 +47,44 @@ int udmabuf_sync_range(struct udmabuf_device *udev, u64 offset, u64 size,
 			dir);
 		return -EINVAL;
 	}
-	if (offset >= bsize || size > bsize - offset) {
+	if (offset > bsize || size > bsize - offset) {
 		dev_err(&udev->dev,
 			"sync: offset %llu + size %llu exceed the buffer size %llu\n",
 			offset, size, bsize);
 		return -EINVAL;
 	}
 	mutex_lock(&udev->lock);
-	udmabuf_buffer_sync(&udev->buf, offset, size, udmabuf_dirs[dir],
-			    for_device);
+	if (size)
+		udmabuf_buffer_sync(&udev->buf, offset, size,
+				    udmabuf_dirs[dir], for_device);
 	udev->sync.owner_device = for_device;
 	mutex_unlock(&udev->lock);
 	return 0;
 }
 
+/* the fields of the packed argument (any value but 0 and 1) */
+#define UDMABUF_ARG_OFFSET_SHIFT	32
+#define UDMABUF_ARG_SIZE_MASK		0xfffffff0ULL
+#define UDMABUF_ARG_DIR_SHIFT		2
+#define UDMABUF_ARG_DIR_MASK		0x3ULL
+#define UDMABUF_ARG_SIZE_STEP		16
+
 /*
- * The packed argument (ioctl-abi.md): 0 does nothing, 1 uses the stored
- * settings, otherwise bit 0 must be set, bit 1 clear, and bits 2-3, 4-31 and
- * 32-63 give direction, size and offset for this call only.  A packed size
- * of 0 means "up to the end of the buffer".
+ * The packed argument (design.md "Manual sync"): 0 does nothing, 1 uses the
+ * stored settings; any other value names offset (bits 32-63), size (the
+ * value & 0xfffffff0) and direction (bits 2-3) for this call only, and
+ * bits 0 and 1 carry no meaning.  A size of 0 is an empty range.  As the
+ * size can only be a multiple of 16, a range that passes the end of the
+ * buffer by fewer than 16 bytes ends at the end of the buffer (a tail whose
+ * size was rounded up); a sync never covers more than was named.
  */
 int udmabuf_sync_packed(struct udmabuf_device *udev, u64 arg, bool for_device)
 {
-	u64 offset, size;
+	u64 offset, size, bsize = udev->buf.size;
 	unsigned int dir;
 
 	if (arg == 0)
 		return 0;
-	if (!(arg & 1) || (arg & 2)) {
-		dev_err(&udev->dev,
-			"sync: 0x%llx is not a valid sync argument (bit 0 must be 1, bit 1 must be 0)\n",
-			arg);
-		return -EINVAL;
-	}
 	if (arg == 1) {
 		mutex_lock(&udev->lock);
 		offset = udev->sync.offset;
@@ -85,11 +92,12 @@ int udmabuf_sync_packed(struct udmabuf_device *udev, u64 arg, bool for_device)
 		dir = udev->sync.direction;
 		mutex_unlock(&udev->lock);
 	} else {
-		offset = arg >> 32;
-		size = arg & 0xfffffff0ULL;
-		dir = (arg >> 2) & 3;
-		if (size == 0 && offset < udev->buf.size)
-			size = udev->buf.size - offset;
+		offset = arg >> UDMABUF_ARG_OFFSET_SHIFT;
+		size = arg & UDMABUF_ARG_SIZE_MASK;
+		dir = (arg >> UDMABUF_ARG_DIR_SHIFT) & UDMABUF_ARG_DIR_MASK;
+		if (size && offset < bsize && size > bsize - offset &&
+		    size - (bsize - offset) < UDMABUF_ARG_SIZE_STEP)
+			size = bsize - offset;
 	}
 	return udmabuf_sync_range(udev, offset, size, dir, for_device);
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * u-dma-buf: /sys/class/u-dma-buf/<name>/ attributes (design.md "sysfs").
- * Numbers are written in decimal or 0x hex; a value out of range is refused
- * with -EINVAL, logged, and changes nothing.
+ * The modes are the established driver's: the writable ones 0664 (readable,
+ * so that programs opening them O_RDWR work), the others 0444.  Numbers are
+ * written in decimal or 0x hex; a value out of range is refused with
+ * -EINVAL, logged, and changes nothing.
  */
 #include <linux/device.h>
 #include <linux/kernel.h>
@@ -158,28 +160,38 @@ static ssize_t udmabuf_sync_attr_store(struct device *dev,
 }
 
 static struct udmabuf_sync_attribute dev_attr_sync_mode = {
-	__ATTR(sync_mode, 0644, udmabuf_sync_attr_show, udmabuf_sync_attr_store),
+	__ATTR(sync_mode, 0664, udmabuf_sync_attr_show, udmabuf_sync_attr_store),
 	SYNC_MODE,
 };
 
 static struct udmabuf_sync_attribute dev_attr_sync_offset = {
-	__ATTR(sync_offset, 0644, udmabuf_sync_attr_show,
+	__ATTR(sync_offset, 0664, udmabuf_sync_attr_show,
 	       udmabuf_sync_attr_store),
 	SYNC_OFFSET,
 };
 
 static struct udmabuf_sync_attribute dev_attr_sync_size = {
-	__ATTR(sync_size, 0644, udmabuf_sync_attr_show, udmabuf_sync_attr_store),
+	__ATTR(sync_size, 0664, udmabuf_sync_attr_show, udmabuf_sync_attr_store),
 	SYNC_SIZE,
 };
 
 static struct udmabuf_sync_attribute dev_attr_sync_direction = {
-	__ATTR(sync_direction, 0644, udmabuf_sync_attr_show,
+	__ATTR(sync_direction, 0664, udmabuf_sync_attr_show,
 	       udmabuf_sync_attr_store),
 	SYNC_DIRECTION,
 };
 
-/* sync_for_cpu / sync_for_device: 1 or the packed 64-bit argument */
+/*
+ * sync_for_cpu / sync_for_device: 1 or the packed 64-bit argument.  A sync
+ * runs during the write, so nothing is ever pending: a read shows 0 (what
+ * the established driver shows once its pending command has run).
+ */
+static ssize_t udmabuf_sync_for_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "0\n");
+}
+
 static ssize_t udmabuf_sync_for_store(struct device *dev, const char *buf,
 				      size_t count, bool for_device)
 {
@@ -202,7 +214,9 @@ static ssize_t sync_for_cpu_store(struct device *dev,
 {
 	return udmabuf_sync_for_store(dev, buf, count, false);
 }
-static DEVICE_ATTR_WO(sync_for_cpu);
+
+static struct device_attribute dev_attr_sync_for_cpu =
+	__ATTR(sync_for_cpu, 0664, udmabuf_sync_for_show, sync_for_cpu_store);
 
 static ssize_t sync_for_device_store(struct device *dev,
 				     struct device_attribute *attr,
@@ -210,7 +224,10 @@ static ssize_t sync_for_device_store(struct device *dev,
 {
 	return udmabuf_sync_for_store(dev, buf, count, true);
 }
-static DEVICE_ATTR_WO(sync_for_device);
+
+static struct device_attribute dev_attr_sync_for_device =
+	__ATTR(sync_for_device, 0664, udmabuf_sync_for_show,
+	       sync_for_device_store);
 
 static struct attribute *udmabuf_attrs[] = {
 	&dev_attr_phys_addr.attr,

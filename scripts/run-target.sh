@@ -142,7 +142,10 @@ build_guest() {
 	fi
 	for p in "$SRC"/tests/guest/progs/*.c; do
 		[ -e "$p" ] || continue
-		gcc_static "$A_CC" "$g/$(basename "$p" .c)" "$p" || ok=1
+		# "/* ut-cflags: FLAGS */" in its first 3 lines: flags for it alone
+		# shellcheck disable=SC2046
+		gcc_static "$A_CC" "$g/$(basename "$p" .c)" $(head -n 3 "$p" |
+			sed -n 's|^/\* ut-cflags: \(.*\) \*/$|\1|p') "$p" || ok=1
 	done
 	if [ $ok -ne 0 ]; then
 		tail -n 40 "$W/guest.log" >"$W/tail.txt"

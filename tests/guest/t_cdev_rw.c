@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* /dev/<name> read/write/lseek (C2), new buffers read as zeros (C5). */
+/*
+ * /dev/<name> read/write/lseek/fsync and msync (C2), new buffers read as
+ * zeros (C5).
+ */
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64
 #include <fcntl.h>
@@ -282,6 +285,61 @@ UT_TEST(C2_busybox_dd_roundtrip, PARAMS)
 	ut_sh("rm -rf /tmp/ut_dd");
 	free(a);
 	free(b);
+}
+
+static void owner_cpu_x(const char *dev)
+{
+	UT_OK(ut_sysfs_write(dev, "sync_for_cpu", "1"));
+	UT_EQU(ut_sysfs_u64(dev, "sync_owner"), 0);
+}
+
+/*
+ * fsync(), fdatasync() and msync(MS_SYNC) of a mapping (numpy.memmap's
+ * flush()) succeed and hand the buffer to the device; data stays as written.
+ * The cache maintenance itself: t_dmasync.c.
+ */
+UT_TEST(C2_fsync_and_msync, PARAMS)
+{
+	size_t ps = tu_page_size(), len1 = (S1 + ps - 1) / ps * ps;
+	int fd = ut_open_dev("udmabuf0", O_RDWR);
+	unsigned char *m = tu_mmap(fd, S0, 0, PROT_READ | PROT_WRITE,
+				   MAP_SHARED);
+	unsigned char back[64];
+
+	UT_ASSERT(m != NULL);
+	memset(m, 0x77, S0);
+	owner_cpu_x("udmabuf0");
+	UT_OK(msync(m, S0, MS_SYNC));
+	UT_EQU(ut_sysfs_u64("udmabuf0", "sync_owner"), 1);
+	owner_cpu_x("udmabuf0");
+	UT_OK(msync(m + ps, ps, MS_SYNC | MS_INVALIDATE));
+	UT_EQU(ut_sysfs_u64("udmabuf0", "sync_owner"), 1);
+	owner_cpu_x("udmabuf0");
+	UT_OK(fsync(fd));
+	UT_EQU(ut_sysfs_u64("udmabuf0", "sync_owner"), 1);
+	owner_cpu_x("udmabuf0");
+	UT_OK(fdatasync(fd));
+	UT_EQU(ut_sysfs_u64("udmabuf0", "sync_owner"), 1);
+	UT_EQ(pread(fd, back, sizeof(back), S0 - sizeof(back)),
+	      (long long)sizeof(back));
+	UT_EQ(tu_first_not(back, sizeof(back), 0x77), -1);
+	munmap(m, S0);
+	close(fd);
+
+	/* a mapping that reaches past the end of the buffer; a read-only file */
+	fd = ut_open_dev("udmabuf1", O_RDWR);
+	m = tu_mmap(fd, len1, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
+	UT_ASSERT(m != NULL);
+	owner_cpu_x("udmabuf1");
+	UT_OK(msync(m, len1, MS_SYNC));
+	UT_EQU(ut_sysfs_u64("udmabuf1", "sync_owner"), 1);
+	munmap(m, len1);
+	close(fd);
+	fd = ut_open_dev("udmabuf1", O_RDONLY);
+	owner_cpu_x("udmabuf1");
+	UT_OK(fsync(fd));
+	UT_EQU(ut_sysfs_u64("udmabuf1", "sync_owner"), 1);
+	close(fd);
 }
 
 /* C5: a new buffer reads as zeros, through read() and mmap() */

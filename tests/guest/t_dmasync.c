@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Cache maintenance as the architecture sees it (F1, F3, and the read/write
- * part of C3), observed with kprobes on arch_sync_dma_for_cpu/_for_device.
+ * syncs of C2), observed with kprobes on arch_sync_dma_for_cpu/_for_device.
  * Only arm64 has non-coherent DMA in the test guests; elsewhere these tests
  * skip (x86 DMA is coherent and has no arch_sync_dma_* at all).
  *
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <linux/u-dma-buf.h>
 #include "ut.h"
 #include "tu_helpers.h"
@@ -183,16 +184,132 @@ UT_TEST(F1_sysfs_sync_packed_form, PARAMS)
 	sysfs_x(DEV, "sync_for_device", v);
 	expect_one(&b, "sync_for_device packed (0x40000, 0x10000, 1)", 1,
 		   0x40000, 0x10000, 1);
-	/* a packed size of 0 means "to the end of the buffer" */
+	/* a packed size of 0 is an empty range: no maintenance, new owner */
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)
 		 U_DMA_BUF_SYNC_ARG(0x1000, 0, 0));
 	sysfs_x(DEV, "sync_for_cpu", v);
-	expect_one(&b, "sync_for_cpu packed (0x1000, 0 = to the end, 0)", 0,
-		   0x1000, SZ - 0x1000, 0);
+	expect_none(&b, "sync_for_cpu packed (0x1000, size 0 = empty, 0)");
+	UT_EQU(ut_sysfs_u64(DEV, "sync_owner"), 0);
 	/* the stored settings were not changed */
 	sysfs_x(DEV, "sync_for_device", "1");
 	expect_one(&b, "sync_for_device 1 after packed syncs", 1, 0, SZ, 0);
 	tu_kp_stop();
+}
+
+/* one packed value through sysfs and ioctl, for the CPU and the device */
+struct packed_case {
+	const char *what;
+	uint64_t arg;
+	int calls;		/* 0: an empty range, 1: one call */
+	uint64_t off, size;
+	int dir;
+};
+
+static void run_packed(const struct bufinfo *b, const struct packed_case *p)
+{
+	int fd = ut_open_dev(b->dev, O_RDWR);
+	char v[32], what[160];
+	uint64_t a;
+
+	snprintf(v, sizeof(v), "0x%llx", (unsigned long long)p->arg);
+	for (int how = 0; how < 4; how++) {
+		int to_device = how & 1, ioc = how >> 1;
+
+		/* start from the other owner, so that the change shows */
+		a = 1;
+		TU_IOCTL_X(fd, to_device ? U_DMA_BUF_IOCTL_SET_SYNC_FOR_CPU :
+			   U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE, &a);
+		tu_kp_clear();
+		snprintf(what, sizeof(what), "%s %s %s (%s)",
+			 ioc ? "ioctl" : "sysfs",
+			 to_device ? "sync_for_device" : "sync_for_cpu", v,
+			 p->what);
+		if (ioc) {
+			a = p->arg;
+			TU_IOCTL_X(fd, to_device ?
+				   U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE :
+				   U_DMA_BUF_IOCTL_SET_SYNC_FOR_CPU, &a);
+		} else {
+			sysfs_x(b->dev, to_device ? "sync_for_device" :
+				"sync_for_cpu", v);
+		}
+		if (p->calls)
+			expect_one(b, what, to_device, p->off, p->size,
+				   p->dir);
+		else
+			expect_none(b, what);
+		if (ut_sysfs_u64(b->dev, "sync_owner") != (uint64_t)to_device)
+			UT_FAIL("%s: expected sync_owner %d", what, to_device);
+	}
+	close(fd);
+}
+
+/*
+ * A packed sync never covers more than it names (D3): U_DMA_BUF_SYNC_ARG
+ * rounds a size up to 16, a size of 0 is an empty range, bits 0 and 1 carry
+ * no meaning, and a range passing the end by fewer than 16 bytes ends there.
+ */
+UT_TEST(F1_packed_sync_never_widens, PARAMS)
+{
+	static const struct packed_case p[] = {
+		{ "an 8-byte word", U_DMA_BUF_SYNC_ARG(0x2008, 8, 2), 1,
+		  0x2008, 16, 2 },
+		{ "size 0", 0x0000200000000009ULL, 0, 0, 0, 0 },
+		{ "size 0 at offset 0, direction 1", 0x5, 0, 0, 0, 0 },
+		{ "size 0, bit 1 alone", 0x2, 0, 0, 0, 0 },
+		{ "size 0, bits 0 and 1", 0x3, 0, 0, 0, 0 },
+		{ "size 0 at the very end", (SZ << 32) | 1, 0, 0, 0, 0 },
+		{ "bit 0 clear", 0x0000100000002008ULL, 1, 0x1000, 0x2000,
+		  2 },
+		{ "bits 0 and 1 set", 0x0000100000002007ULL, 1, 0x1000,
+		  0x2000, 1 },
+		{ "size only, bit 0 clear", 0x100, 1, 0, 0x100, 0 },
+		{ "8 bytes before the end, rounded up to 16",
+		  U_DMA_BUF_SYNC_ARG(SZ - 8, 8, 1), 1, SZ - 8, 8, 1 },
+		{ "the last byte", U_DMA_BUF_SYNC_ARG(SZ - 1, 1, 0), 1,
+		  SZ - 1, 1, 0 },
+	};
+	struct bufinfo b = setup_noncoherent(DEV);
+
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		run_packed(&b, &p[i]);
+	tu_kp_stop();
+}
+
+/* a buffer whose size is not a multiple of 16: its tail can be named */
+UT_TEST(F1_packed_sync_tail_of_odd_buffer, "")
+{
+	static const struct packed_case p[] = {
+		{ "all of it", U_DMA_BUF_SYNC_ARG(0, 10000, 0), 1, 0, 10000,
+		  0 },
+		{ "the last 16 bytes", U_DMA_BUF_SYNC_ARG(9984, 16, 2), 1,
+		  9984, 16, 2 },
+		{ "the last 8 bytes, rounded up", U_DMA_BUF_SYNC_ARG(9992, 8,
+		  1), 1, 9992, 8, 1 },
+		{ "from offset 4 to the end, rounded up",
+		  U_DMA_BUF_SYNC_ARG(4, 9996, 2), 1, 4, 9996, 2 },
+	};
+	static const uint64_t bad[] = {
+		U_DMA_BUF_SYNC_ARG(9984, 32, 0),	/* 16 bytes beyond */
+		U_DMA_BUF_SYNC_ARG(10000, 16, 0),	/* at the end */
+		U_DMA_BUF_SYNC_ARG(10008, 8, 0),
+	};
+	struct bufinfo b;
+	char v[32];
+
+	need_arm64();
+	tu_mgr_create_x("odd", "10000", NULL);
+	b = setup_noncoherent("odd");
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		run_packed(&b, &p[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(v, sizeof(v), "0x%llx", (unsigned long long)bad[i]);
+		UT_EQ(ut_sysfs_write("odd", "sync_for_cpu", v), -EINVAL);
+		UT_EQ(ut_sysfs_write("odd", "sync_for_device", v), -EINVAL);
+		expect_none(&b, v);
+	}
+	tu_kp_stop();
+	tu_mgr_delete_x("odd");
 }
 
 UT_TEST(F1_refused_or_zero_sync_calls_nothing, PARAMS)
@@ -201,7 +318,9 @@ UT_TEST(F1_refused_or_zero_sync_calls_nothing, PARAMS)
 	static const uint64_t bad[] = {
 		U_DMA_BUF_SYNC_ARG(0, 0x1000, 3),
 		U_DMA_BUF_SYNC_ARG(SZ - 0x10, 0x20, 0),
-		U_DMA_BUF_SYNC_ARG(SZ, 0x10, 0), 0x100, 0x3,
+		U_DMA_BUF_SYNC_ARG(SZ, 0x10, 0),
+		((SZ + 1) << 32) | 1,	/* empty, but beyond the end */
+		0x000000000000100eULL,	/* bit 0 clear, direction 3 */
 	};
 	int fd = ut_open_dev(DEV, O_RDWR);
 	char v[64];
@@ -311,67 +430,74 @@ UT_TEST(F1_ioctl_set_sync_runs_command, PARAMS)
 	tu_kp_stop();
 }
 
-/* 1 when a file of this mode is not "cached" (design.md table) */
-static int uncached(int mode, int osync, int always)
+/*
+ * read()/write() sync as the established driver does (C2): when the file is
+ * O_SYNC, the sync_mode is 4..7 or the buffer has sync-always.
+ */
+static int rw_syncs(int mode, int osync, int always)
 {
-	if (mode >= 5)
-		return 1;
-	if (mode >= 1 && mode <= 3)
-		return osync || always;
-	return 0;
+	return osync || mode >= 4 || always;
 }
 
-static int covering(const struct tu_sync_call *c, int n, int to_device,
-		    uint64_t lo, uint64_t hi)
+/* exactly: a sync for the CPU, then one for the device, both of the range */
+static void expect_pair(const struct bufinfo *b, const char *what,
+			uint64_t off, uint64_t size, int dir)
 {
-	for (int i = 0; i < n && i < MAXC; i++)
-		if (c[i].to_device == to_device && c[i].paddr <= lo &&
-		    c[i].paddr + c[i].size >= hi)
-			return 1;
-	return 0;
+	struct tu_sync_call c[MAXC];
+	int n = tu_kp_collect(c, MAXC, b->phys, b->phys + b->size);
+
+	if (n != 2 || c[0].to_device || !c[1].to_device ||
+	    c[0].paddr != b->phys + off || c[1].paddr != b->phys + off ||
+	    c[0].size != size || c[1].size != size || c[0].dir != dir ||
+	    c[1].dir != dir)
+		UT_FAIL("%s: expected arch_sync_dma_for_cpu and then "
+			"arch_sync_dma_for_device, both (paddr=0x%llx "
+			"[phys_addr + 0x%llx], size=%llu, dir=%d), saw:%s",
+			what, (unsigned long long)(b->phys + off),
+			(unsigned long long)off, (unsigned long long)size, dir,
+			calls_text(c, n));
+	tu_kp_clear();
 }
 
 static void check_rw(const struct bufinfo *b, int flags, int expect_sync,
 		     const char *what)
 {
-	struct tu_sync_call c[MAXC];
 	unsigned char data[256];
 	int fd = ut_open_dev(b->dev, flags);
-	int n;
+	char w[160];
 
-	tu_kp_clear();
-	UT_EQ(pread(fd, data, sizeof(data), 0x1000), (long long)sizeof(data));
-	n = tu_kp_collect(c, MAXC, b->phys, b->phys + b->size);
-	if (expect_sync && !covering(c, n, 0, b->phys + 0x1000,
-				     b->phys + 0x1100))
-		UT_FAIL("%s: read() of [0x1000, 0x1100): expected a sync for "
-			"the CPU covering it (not a cached file), saw:%s",
-			what, calls_text(c, n));
-	if (!expect_sync && n)
-		UT_FAIL("%s: read() of a cached file: expected no cache "
-			"maintenance, saw:%s", what, calls_text(c, n));
-	for (int i = 0; i < n && i < MAXC; i++)
-		if (c[i].to_device)
-			UT_FAIL("%s: read(): expected no sync for the device, "
-				"saw:%s", what, calls_text(c, n));
+	/* from either owner; read() and write() do not change it */
+	for (int owner = 0; owner <= 1; owner++) {
+		sysfs_x(b->dev, owner ? "sync_for_device" : "sync_for_cpu",
+			"1");
+		tu_kp_clear();
+		UT_EQ(pread(fd, data, sizeof(data), 0x1000),
+		      (long long)sizeof(data));
+		snprintf(w, sizeof(w), "%s: read() of [0x1000, 0x1100)", what);
+		if (expect_sync)
+			expect_pair(b, w, 0x1000, sizeof(data), 2);
+		else
+			expect_none(b, w);
+		UT_EQU(ut_sysfs_u64(b->dev, "sync_owner"), owner);
 
-	tu_kp_clear();
-	UT_EQ(pwrite(fd, data, sizeof(data), 0x2000), (long long)sizeof(data));
-	n = tu_kp_collect(c, MAXC, b->phys, b->phys + b->size);
-	if (expect_sync && !covering(c, n, 1, b->phys + 0x2000,
-				     b->phys + 0x2100))
-		UT_FAIL("%s: write() of [0x2000, 0x2100): expected a sync for "
-			"the device covering it, saw:%s", what,
-			calls_text(c, n));
-	if (!expect_sync && n)
-		UT_FAIL("%s: write() of a cached file: expected no cache "
-			"maintenance, saw:%s", what, calls_text(c, n));
+		UT_EQ(pwrite(fd, data, sizeof(data), 0x2000),
+		      (long long)sizeof(data));
+		snprintf(w, sizeof(w), "%s: write() of [0x2000, 0x2100)",
+			 what);
+		if (expect_sync)
+			expect_pair(b, w, 0x2000, sizeof(data), 1);
+		else
+			expect_none(b, w);
+		UT_EQU(ut_sysfs_u64(b->dev, "sync_owner"), owner);
+	}
 	close(fd);
 }
 
-UT_TEST(C3_read_write_sync_per_mode, "udmabuf0=0x10000")
+UT_TEST(C2_read_write_sync_per_mode, "udmabuf0=0x10000")
 {
 	struct bufinfo b = setup_noncoherent(DEV);
+	unsigned char data[256];
+	int fd;
 
 	for (int mode = 0; mode <= 7; mode++) {
 		char v[4], what[64];
@@ -379,14 +505,24 @@ UT_TEST(C3_read_write_sync_per_mode, "udmabuf0=0x10000")
 		snprintf(v, sizeof(v), "%d", mode);
 		sysfs_x(DEV, "sync_mode", v);
 		snprintf(what, sizeof(what), "sync_mode=%d", mode);
-		check_rw(&b, O_RDWR, uncached(mode, 0, 0), what);
+		check_rw(&b, O_RDWR, rw_syncs(mode, 0, 0), what);
 		snprintf(what, sizeof(what), "sync_mode=%d O_SYNC", mode);
-		check_rw(&b, O_RDWR | O_SYNC, uncached(mode, 1, 0), what);
+		check_rw(&b, O_RDWR | O_SYNC, rw_syncs(mode, 1, 0), what);
 	}
+	/* a read or write cut at the end syncs what it transfers */
+	fd = ut_open_dev(DEV, O_RDWR | O_SYNC);
+	tu_kp_clear();
+	UT_EQ(pread(fd, data, sizeof(data), b.size - 16), 16);
+	expect_pair(&b, "O_SYNC read() of 256 bytes 16 before the end",
+		    b.size - 16, 16, 2);
+	UT_EQ(pwrite(fd, data, sizeof(data), b.size - 32), 32);
+	expect_pair(&b, "O_SYNC write() of 256 bytes 32 before the end",
+		    b.size - 32, 32, 1);
+	close(fd);
 	tu_kp_stop();
 }
 
-UT_TEST(C3_read_write_sync_always, "")
+UT_TEST(C2_read_write_sync_always, "")
 {
 	need_arm64();
 	tu_kp_setup_x();
@@ -398,9 +534,71 @@ UT_TEST(C3_read_write_sync_always, "")
 		tu_mgr_create_x("rwsa", "0x10000", opt);
 		b = buf_of("rwsa");
 		snprintf(what, sizeof(what), "sync-always sync-mode=%d", mode);
-		check_rw(&b, O_RDWR, uncached(mode, 0, 1), what);
+		check_rw(&b, O_RDWR, rw_syncs(mode, 0, 1), what);
 		tu_mgr_delete_x("rwsa");
 	}
+	tu_kp_stop();
+}
+
+/*
+ * fsync(), fdatasync() and msync(MS_SYNC): the named range (msync: page
+ * rounded by the kernel), cut to the buffer, synced for the device with
+ * DMA_TO_DEVICE; the device owns the buffer afterwards.
+ */
+UT_TEST(F1_fsync_and_msync_sync_for_device, PARAMS)
+{
+	struct bufinfo b = setup_noncoherent(DEV);
+	uint64_t ps = tu_page_size();
+	int fd = ut_open_dev(DEV, O_RDWR);
+	unsigned char *m = tu_mmap(fd, 8 * ps, 4 * ps,
+				   PROT_READ | PROT_WRITE, MAP_SHARED);
+
+	if (!m)
+		UT_FAIL("mmap: expected success, saw %s", strerror(errno));
+	memset(m, 0x5A, 8 * ps);
+	sysfs_x(DEV, "sync_for_cpu", "1");
+	tu_kp_clear();
+	UT_OK(msync(m + 3 * ps, ps + ps / 2, MS_SYNC));
+	expect_one(&b, "msync(MS_SYNC) of 1.5 pages at page 3 of a mapping "
+		   "at file page 4", 1, 7 * ps, 2 * ps, 1);
+	UT_EQU(ut_sysfs_u64(DEV, "sync_owner"), 1);
+	UT_OK(msync(m, 8 * ps, MS_ASYNC));
+	expect_none(&b, "msync(MS_ASYNC)");
+
+	sysfs_x(DEV, "sync_for_cpu", "1");
+	tu_kp_clear();
+	UT_OK(msync(m, 8 * ps, MS_SYNC));
+	expect_one(&b, "msync(MS_SYNC) of the whole mapping", 1, 4 * ps,
+		   8 * ps, 1);
+	UT_EQU(ut_sysfs_u64(DEV, "sync_owner"), 1);
+
+	sysfs_x(DEV, "sync_for_cpu", "1");
+	tu_kp_clear();
+	UT_OK(fsync(fd));
+	expect_one(&b, "fsync()", 1, 0, SZ, 1);
+	UT_EQU(ut_sysfs_u64(DEV, "sync_owner"), 1);
+	sysfs_x(DEV, "sync_for_cpu", "1");
+	tu_kp_clear();
+	UT_OK(fdatasync(fd));
+	expect_one(&b, "fdatasync()", 1, 0, SZ, 1);
+	UT_EQU(ut_sysfs_u64(DEV, "sync_owner"), 1);
+	munmap(m, 8 * ps);
+	close(fd);
+
+	/* a mapping reaches past the end of a buffer of 10000 bytes */
+	tu_mgr_create_x("fsodd", "10000", NULL);
+	b = buf_of("fsodd");
+	fd = ut_open_dev("fsodd", O_RDWR);
+	m = tu_mmap(fd, (10000 + ps - 1) / ps * ps, 0, PROT_READ | PROT_WRITE,
+		    MAP_SHARED);
+	UT_ASSERT(m != NULL);
+	tu_kp_clear();
+	UT_OK(msync(m, (10000 + ps - 1) / ps * ps, MS_SYNC));
+	expect_one(&b, "msync(MS_SYNC) of a mapping past the end of a "
+		   "10000-byte buffer", 1, 0, 10000, 1);
+	munmap(m, (10000 + ps - 1) / ps * ps);
+	close(fd);
+	tu_mgr_delete_x("fsodd");
 	tu_kp_stop();
 }
 
@@ -441,6 +639,9 @@ UT_TEST(F3_dma_coherent_skips_maintenance, "")
 	TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_SET_SYNC, &s);
 	UT_EQU(ut_sysfs_u64("coh", "sync_owner"), 0);
 	expect_none(&b, "ioctl syncs of a dma-coherent buffer");
+	UT_OK(fsync(fd));
+	UT_EQU(ut_sysfs_u64("coh", "sync_owner"), 1);
+	expect_none(&b, "fsync() of a dma-coherent buffer");
 	close(fd);
 	/* O_SYNC read/write of a coherent buffer need no maintenance */
 	check_rw(&b, O_RDWR | O_SYNC, 0, "dma-coherent, sync_mode=1 O_SYNC");

@@ -65,6 +65,7 @@ UT_TEST(C4_get_drv_info, PARAMS)
 			"within 16 bytes");
 	tu_sysfs_str_x(DEV, "driver_version", ver, sizeof(ver));
 	UT_STREQ(a.info.version, ver);
+	UT_STREQ(a.info.version, "5.5.0");	/* the established release */
 	UT_EQU(a.info.flags & U_DMA_BUF_DRV_INFO_IOCTL_VERSION_MASK,
 	       U_DMA_BUF_IOCTL_VERSION);
 	UT_EQU(a.info.flags & U_DMA_BUF_DRV_INFO_IOCTL_VERSION_MASK,
@@ -154,8 +155,9 @@ UT_TEST(C4_sync_for_cpu_device_bad_packed, PARAMS)
 		U_DMA_BUF_SYNC_ARG(SZ - 0x10, 0x20, 0),
 		U_DMA_BUF_SYNC_ARG(0, 2 * SZ, 0),
 		U_DMA_BUF_SYNC_ARG(0xFFFFFFF0ULL, 0x20, 0),
-		0x100, 0x4, 0x100000000ULL, 0x2, 0x3,
-		U_DMA_BUF_SYNC_ARG(0, 0x100, 0) | 2, ~0ULL,
+		((SZ + 1) << 32) | 1,	/* empty range beyond the end */
+		0x100c,			/* bit 0 clear, direction 3 */
+		~0ULL,
 	};
 	int fd = dev_open();
 	uint64_t v;
@@ -187,6 +189,66 @@ UT_TEST(C4_sync_for_cpu_device_bad_packed, PARAMS)
 	UT_EQ(tu_ioctl(fd, U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE, &v), -EINVAL);
 	UT_EQ(get_owner(fd), 0);
 	close(fd);
+}
+
+/* any value but 0 and 1 is the packed form; bits 0 and 1 mean nothing */
+UT_TEST(C4_sync_for_cpu_device_any_other_value, PARAMS)
+{
+	static const uint64_t ok[] = {
+		0x100, 0x4, 0x100000000ULL, 0x2, 0x3,
+		U_DMA_BUF_SYNC_ARG(0, 0x100, 0) | 2, (SZ << 32) | 1,
+		U_DMA_BUF_SYNC_ARG(SZ - 8, 8, 2),
+	};
+	int fd = dev_open();
+	uint64_t v;
+	int r;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		v = 1;
+		TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_SET_SYNC_FOR_CPU, &v);
+		v = ok[i];
+		r = tu_ioctl(fd, U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE, &v);
+		if (r)
+			UT_FAIL("SET_SYNC_FOR_DEVICE 0x%llx: expected success, "
+				"saw %s", (unsigned long long)ok[i],
+				strerror(-r));
+		UT_EQ(get_owner(fd), 1);
+		v = ok[i];
+		r = tu_ioctl(fd, U_DMA_BUF_IOCTL_SET_SYNC_FOR_CPU, &v);
+		if (r)
+			UT_FAIL("SET_SYNC_FOR_CPU 0x%llx: expected success, "
+				"saw %s", (unsigned long long)ok[i],
+				strerror(-r));
+		UT_EQ(get_owner(fd), 0);
+	}
+	UT_EQU(sysfs("sync_offset"), 0);
+	UT_EQU(sysfs("sync_size"), SZ);
+	UT_EQU(sysfs("sync_direction"), 0);
+	close(fd);
+}
+
+/* U_DMA_BUF_SYNC_ARG rounds the size up to 16 bytes (covers the range) */
+UT_TEST(C4_sync_arg_macro, PARAMS)
+{
+	UT_EQU(U_DMA_BUF_SYNC_ARG(0, 0x10000, 0), 0x10001ULL);
+	UT_EQU(U_DMA_BUF_SYNC_ARG(0x2000, 0x1230, 2), 0x0000200000001239ULL);
+	UT_EQU(U_DMA_BUF_SYNC_ARG(0x1008, 8, 1), 0x0000100800000015ULL);
+	UT_EQU(U_DMA_BUF_SYNC_ARG(0, 1, 0), 0x11ULL);
+	UT_EQU(U_DMA_BUF_SYNC_ARG(0, 0x11, 2), 0x29ULL);
+	UT_EQU(U_DMA_BUF_SYNC_ARG(0, 0xFFFFFFF0ULL, 0), 0xFFFFFFF1ULL);
+	UT_EQU(U_DMA_BUF_SYNC_ARG(0xFFFFFFFFULL, 0, 3),
+	       0xFFFFFFFF0000000DULL);
+	/* each argument is evaluated once */
+	{
+		uint64_t o = 0x10, n = 0x20;
+		int d = 1;
+
+		UT_EQU(U_DMA_BUF_SYNC_ARG(o++, n++, d++),
+		       0x0000001000000025ULL);
+		UT_EQU(o, 0x11);
+		UT_EQU(n, 0x21);
+		UT_EQ(d, 2);
+	}
 }
 
 UT_TEST(C4_get_dev_info, PARAMS)
@@ -377,6 +439,40 @@ UT_TEST(C4_set_sync_invalid_stores_nothing, PARAMS)
 		UT_EQ(get_owner(fd), 0);
 	}
 	TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE, &one);
+	UT_EQ(get_owner(fd), 1);
+	close(fd);
+}
+
+/*
+ * Flag bits outside command, direction and mode are ignored (as by the
+ * established driver): a GET_SYNC result, owner bit and all, can be passed
+ * back.  Command 2, direction 3 and modes above 7 stay refused (above).
+ */
+UT_TEST(C4_set_sync_ignores_unknown_flags, PARAMS)
+{
+	struct u_dma_buf_ioctl_sync_args s;
+	int fd = dev_open();
+	uint64_t one = 1;
+
+	set_sync_x(fd, U_DMA_BUF_IOCTL_SET_SYNC,
+		   SYNC_FLAGS(0, 2, 5) | U_DMA_BUF_SYNC_OWNER, 0x2000, 0x1000);
+	expect_stored(fd, 0x1000, 0x2000, 2, 5);
+	set_sync_x(fd, U_DMA_BUF_IOCTL_SET_SYNC,
+		   SYNC_FLAGS(0, 1, 6) | 0xF0 | (1ULL << 17) | (1ULL << 63),
+		   0x3000, 0x4000);
+	expect_stored(fd, 0x4000, 0x3000, 1, 6);
+	/* with a command: it runs */
+	TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE, &one);
+	set_sync_x(fd, U_DMA_BUF_IOCTL_SET_SYNC,
+		   SYNC_FLAGS(1, 0, 0) | ~0xFFFFULL, 0x100, 0x200);
+	expect_stored(fd, 0x200, 0x100, 0, 6);
+	UT_EQ(get_owner(fd), 0);
+	/* GET_SYNC of a device-owned buffer, passed back unchanged */
+	TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE, &one);
+	get_sync(fd, &s);
+	UT_ASSERT(s.flags & U_DMA_BUF_SYNC_OWNER);
+	TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_SET_SYNC, &s);
+	expect_stored(fd, 0x200, 0x100, 0, 6);
 	UT_EQ(get_owner(fd), 1);
 	close(fd);
 }

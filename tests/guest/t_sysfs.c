@@ -26,13 +26,13 @@ static const struct {
 } attrs[] = {
 	{ "phys_addr", 0444 },
 	{ "size", 0444 },
-	{ "sync_mode", 0644 },
-	{ "sync_offset", 0644 },
-	{ "sync_size", 0644 },
-	{ "sync_direction", 0644 },
+	{ "sync_mode", 0664 },		/* the established driver's modes */
+	{ "sync_offset", 0664 },
+	{ "sync_size", 0664 },
+	{ "sync_direction", 0664 },
 	{ "sync_owner", 0444 },
-	{ "sync_for_cpu", 0200 },
-	{ "sync_for_device", 0200 },
+	{ "sync_for_cpu", 0664 },
+	{ "sync_for_device", 0664 },
 	{ "dma_coherent", 0444 },
 	{ "quirk_mmap_mode", 0444 },
 	{ "driver_version", 0444 },
@@ -151,6 +151,9 @@ UT_TEST(D1_attribute_formats, PARAMS)
 				"without spaces, saw \"%s\"", s);
 	EXPECT_ATTR("ioctl_version", "2");
 	EXPECT_ATTR("quirk_mmap_mode", "3");
+	/* nothing is ever pending: a sync runs during the write */
+	EXPECT_ATTR("sync_for_cpu", "0");
+	EXPECT_ATTR("sync_for_device", "0");
 	/* defaults of the sync settings */
 	EXPECT_ATTR("sync_mode", "1");
 	EXPECT_ATTR("sync_offset", "0");
@@ -158,27 +161,107 @@ UT_TEST(D1_attribute_formats, PARAMS)
 	EXPECT_ATTR("sync_direction", "0");
 }
 
-UT_TEST(D1_readonly_and_writeonly, PARAMS)
+UT_TEST(D1_readonly_refuse_writes, PARAMS)
 {
-	char buf[128];
-
 	for (size_t i = 0; i < NATTRS; i++) {
 		const char *a = attrs[i].name;
+		char before[128];
 
-		if (attrs[i].mode == 0444) {
-			char before[128];
-
-			tu_sysfs_str_x(DEV, a, before, sizeof(before));
-			if (ut_sysfs_write(DEV, a, "1") == 0)
-				UT_FAIL("writing read-only %s: expected "
-					"failure, saw success", a);
-			UT_STREQ(attr_str(a), before);
-		} else if (attrs[i].mode == 0200) {
-			if (ut_sysfs_read(DEV, a, buf, sizeof(buf)) >= 0)
-				UT_FAIL("reading write-only %s: expected "
-					"failure, saw \"%s\"", a, buf);
-		}
+		if (attrs[i].mode != 0444)
+			continue;
+		tu_sysfs_str_x(DEV, a, before, sizeof(before));
+		if (ut_sysfs_write(DEV, a, "1") == 0)
+			UT_FAIL("writing read-only %s: expected failure, saw "
+				"success", a);
+		UT_STREQ(attr_str(a), before);
 	}
+}
+
+/*
+ * The driver version is the established release whose interface this
+ * driver implements, everywhere it is shown (programs compare it).
+ */
+UT_TEST(D1_driver_version_5_5_0, PARAMS)
+{
+	char v[64];
+	int n;
+
+	EXPECT_ATTR("driver_version", "5.5.0");
+	n = UT_OK(ut_read_file("/sys/module/u_dma_buf/version", v,
+			       sizeof(v)));
+	if (n > 0 && v[n - 1] == '\n')
+		v[n - 1] = '\0';
+	UT_STREQ(v, "5.5.0");
+}
+
+/* open(2) one attribute; read(2) it whole from offset 0 */
+static void read_fd_x(int fd, const char *a, char *buf, size_t len)
+{
+	ssize_t n = pread(fd, buf, len - 1, 0);
+
+	if (n < 2 || buf[n - 1] != '\n')
+		UT_FAIL("read(2) of %s: expected one line, saw %zd (%s)", a, n,
+			n < 0 ? strerror(errno) : "short");
+	buf[n - 1] = '\0';
+}
+
+/*
+ * Every attribute opens with the flags the established driver's programs
+ * use: O_RDWR for its writable (0664) ones, read and written through the
+ * same file; O_RDONLY for the others.
+ */
+UT_TEST(D1_open_flags_of_established_programs, PARAMS)
+{
+	static const struct { const char *attr, *val, *reads; } rw[] = {
+		{ "sync_mode", "5", "5" },
+		{ "sync_offset", "0x1000", "4096" },
+		{ "sync_size", "8192", "8192" },
+		{ "sync_direction", "2", "2" },
+		{ "sync_for_device", "1", "0" },
+		{ "sync_for_cpu", "1", "0" },
+	};
+	char path[256], buf[128];
+	int fd;
+
+	for (size_t i = 0; i < NATTRS; i++) {
+		if (attrs[i].mode != 0444)
+			continue;
+		snprintf(path, sizeof(path), TU_CLASS_DIR "/" DEV "/%s",
+			 attrs[i].name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			UT_FAIL("open(%s, O_RDONLY): expected success, saw %s",
+				path, strerror(errno));
+		read_fd_x(fd, attrs[i].name, buf, sizeof(buf));
+		UT_STREQ(buf, attr_str(attrs[i].name));
+		close(fd);
+	}
+	for (size_t i = 0; i < sizeof(rw) / sizeof(rw[0]); i++) {
+		const char *a = rw[i].attr;
+
+		snprintf(path, sizeof(path), TU_CLASS_DIR "/" DEV "/%s", a);
+		fd = open(path, O_RDWR);
+		if (fd < 0)
+			UT_FAIL("open(%s, O_RDWR): expected success, saw %s",
+				path, strerror(errno));
+		read_fd_x(fd, a, buf, sizeof(buf));
+		if (pwrite(fd, rw[i].val, strlen(rw[i].val), 0) !=
+		    (ssize_t)strlen(rw[i].val))
+			UT_FAIL("write(2) of \"%s\" to %s opened O_RDWR: "
+				"expected success, saw %s", rw[i].val, a,
+				strerror(errno));
+		read_fd_x(fd, a, buf, sizeof(buf));
+		UT_STREQ(buf, rw[i].reads);
+		close(fd);
+		if (!strcmp(a, "sync_for_device"))
+			EXPECT_ATTR("sync_owner", "1");
+		if (!strcmp(a, "sync_for_cpu"))
+			EXPECT_ATTR("sync_owner", "0");
+	}
+	EXPECT_ATTR("sync_mode", "5");
+	EXPECT_ATTR("sync_offset", "4096");
+	EXPECT_ATTR("sync_size", "8192");
+	EXPECT_ATTR("sync_direction", "2");
 }
 
 UT_TEST(D2_write_decimal_and_hex, PARAMS)
@@ -305,7 +388,8 @@ UT_TEST(D3_packed_form_keeps_stored_settings, PARAMS)
 {
 	static const struct { uint64_t off, size; int dir; } p[] = {
 		{ 0, 0x10, 0 }, { 0x3000, 0x4000, 2 }, { 0xFFFF0, 0x10, 1 },
-		{ 0, SZ, 0 }, { 0x1000, 0, 2 },	/* size 0: to the end */
+		{ 0, SZ, 0 }, { 0x1000, 0, 2 },	/* size 0: empty */
+		{ SZ - 8, 8, 1 },		/* rounded up past the end */
 		{ 0x80000, 0x80000, 1 },
 	};
 	char v[64];
@@ -336,12 +420,8 @@ UT_TEST(D3_bad_packed_refused, PARAMS)
 							     0) },
 		{ "size > buffer", U_DMA_BUF_SYNC_ARG(0, 2 * SZ, 0) },
 		{ "offset 4G-16", U_DMA_BUF_SYNC_ARG(0xFFFFFFF0ULL, 0x10, 0) },
-		{ "size only, bit 0 clear", 0x100 },
-		{ "direction only, bit 0 clear", 0x4 },
-		{ "offset only, bit 0 clear", 0x100000000ULL },
-		{ "bit 1 alone", 0x2 },
-		{ "bits 0 and 1", 0x3 },
-		{ "packed with bit 1", U_DMA_BUF_SYNC_ARG(0, 0x100, 0) | 2 },
+		{ "size 0 beyond the end", ((SZ + 1) << 32) | 1 },
+		{ "bit 0 clear, direction 3", 0x100c },
 		{ "all ones", ~0ULL },
 	};
 	char v[64];
@@ -386,6 +466,46 @@ UT_TEST(D3_bad_packed_refused, PARAMS)
 			EXPECT_ATTR("sync_owner", "0");
 		}
 	}
+}
+
+/*
+ * Any value but 0 and 1 is the packed form, whatever bits 0 and 1 say (as
+ * the established driver reads it): these sync and change the owner.
+ */
+UT_TEST(D3_packed_any_other_value, PARAMS)
+{
+	static const struct { const char *what; uint64_t v; } ok[] = {
+		{ "size only, bit 0 clear", 0x100 },
+		{ "direction only (empty range)", 0x4 },
+		{ "offset only (empty range)", 0x100000000ULL },
+		{ "bit 1 alone (empty range at 0)", 0x2 },
+		{ "bits 0 and 1 (empty range at 0)", 0x3 },
+		{ "packed with bit 1", U_DMA_BUF_SYNC_ARG(0, 0x100, 0) | 2 },
+		{ "size 0 at the end", (SZ << 32) | 1 },
+		{ "8 bytes at the end, rounded up", U_DMA_BUF_SYNC_ARG(SZ - 8,
+								      8, 2) },
+	};
+	char v[64];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(v, sizeof(v), "0x%llx", (unsigned long long)ok[i].v);
+		sync_write_x("sync_for_cpu", "1");
+		if (ut_sysfs_write(DEV, "sync_for_device", v))
+			UT_FAIL("sync_for_device %s (%s): expected success",
+				ok[i].what, v);
+		if (strcmp(attr_str("sync_owner"), "1"))
+			UT_FAIL("sync_for_device %s (%s): expected sync_owner "
+				"1", ok[i].what, v);
+		if (ut_sysfs_write(DEV, "sync_for_cpu", v))
+			UT_FAIL("sync_for_cpu %s (%s): expected success",
+				ok[i].what, v);
+		if (strcmp(attr_str("sync_owner"), "0"))
+			UT_FAIL("sync_for_cpu %s (%s): expected sync_owner 0",
+				ok[i].what, v);
+	}
+	EXPECT_ATTR("sync_offset", "0");
+	EXPECT_ATTR("sync_size", "1048576");
+	EXPECT_ATTR("sync_direction", "0");
 }
 
 /* offset + size is checked when a sync runs, not when a value is written */

@@ -91,14 +91,27 @@ struct u_dma_buf_ioctl_export_args {
 /*
  * The packed 64-bit sync argument of requests 5 and 6 and of the sysfs files
  * sync_for_cpu and sync_for_device:
- *   bit 0      1 = perform the sync
- *   bits 2-3   direction (U_DMA_BUF_DIR_*)
- *   bits 4-31  size (the value & 0xfffffff0)
+ *   0          nothing is done
+ *   1          a sync of the stored sync_offset/sync_size/sync_direction
+ *   any other value names the range for this call only:
+ *   bits 2-3   direction (U_DMA_BUF_DIR_*; 3 is refused)
+ *   bits 4-31  size (the value & 0xfffffff0); 0 is an empty range: no cache
+ *              maintenance, the owner changes
  *   bits 32-63 offset
- * The value 1 alone uses the stored sync_offset/sync_size/sync_direction.
+ *   bits 0-1   no meaning (U_DMA_BUF_SYNC_ARG sets bit 0, so that the value
+ *              is never 0)
+ * A range that passes the end of the buffer by fewer than 16 bytes ends at
+ * the end of the buffer; by 16 bytes or more, it is refused.
+ *
+ * U_DMA_BUF_SYNC_ARG rounds the size UP to a multiple of 16, so the range
+ * covers at least what was named (an 8-byte status word gives 16 bytes).
+ * Not representable: sizes above 0xfffffff0 and offsets of 2^32 or more
+ * (they wrap); use SET_SYNC (request 9) for those.  U_DMA_BUF_SYNC_ARG(0,
+ * 0, 0) is 1, the stored settings, not an empty range.
  */
 #define U_DMA_BUF_SYNC_ARG(offset, size, dir) \
-	((((__u64)(offset)) << 32) | (((__u64)(size)) & 0xfffffff0ULL) | \
+	((((__u64)(offset)) << 32) | \
+	 ((((__u64)(size)) + 15) & 0xfffffff0ULL) | \
 	 ((((__u64)(dir)) & 0x3ULL) << 2) | 1ULL)
 
 #define U_DMA_BUF_IOCTL_MAGIC		'U'
