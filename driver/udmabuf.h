@@ -79,6 +79,7 @@ struct udmabuf_config {
 	unsigned int mmap_mode;		/* U_DMA_BUF_MMAP_MODE_* */
 	enum udmabuf_region_kind region_kind;	/* device-tree memory-region */
 	struct device_node *region_np;	/* the node naming it */
+	char region_name[48];		/* the region's node, for messages */
 	phys_addr_t region_base;
 	u64 region_size;
 };

@@ -154,7 +154,7 @@ static void udmabuf_vm_close(struct vm_area_struct *vma)
 
 /*
  * Mappings are filled in batches of UDMABUF_MAP_BATCH pages: a window that
- * small is filled by mmap() itself, a larger one one aligned batch around
+ * small is filled by mmap() itself, a larger one by an aligned batch at
  * each first touch, so that mmap() costs the same whatever the size and
  * first reads fault once per batch, not once per page.
  */
@@ -419,9 +419,9 @@ static int udmabuf_ioctl_set_sync(struct udmabuf_device *udev,
 	mode = (args.flags >> U_DMA_BUF_SYNC_MODE_SHIFT) &
 	       U_DMA_BUF_SYNC_MODE_MASK;
 	if (cmd == 2 || dir > UDMABUF_DIR_MAX || mode > UDMABUF_SYNC_MODE_MAX) {
-		dev_err(&udev->dev,
-			"SET_SYNC: invalid command %u, direction %u or sync mode %u\n",
-			cmd, dir, mode);
+		dev_err_ratelimited(&udev->dev,
+				    "SET_SYNC: invalid command %u, direction %u or sync mode %u\n",
+				    cmd, dir, mode);
 		return -EINVAL;
 	}
 
@@ -429,9 +429,9 @@ static int udmabuf_ioctl_set_sync(struct udmabuf_device *udev,
 	size = args.size ? args.size : udev->sync.size;
 	if (args.offset >= bsize || size > bsize - args.offset) {
 		mutex_unlock(&udev->lock);
-		dev_err(&udev->dev,
-			"SET_SYNC: offset %llu + size %llu exceed the buffer size %llu\n",
-			args.offset, size, bsize);
+		dev_err_ratelimited(&udev->dev,
+				    "SET_SYNC: offset %llu + size %llu exceed the buffer size %llu\n",
+				    args.offset, size, bsize);
 		return -EINVAL;
 	}
 	udev->sync.offset = args.offset;
@@ -457,9 +457,9 @@ static int udmabuf_ioctl_export(struct udmabuf_device *udev,
 		return -EFAULT;
 	if (args.offset > udev->buf.size ||
 	    args.size > udev->buf.size - args.offset) {
-		dev_err(&udev->dev,
-			"EXPORT: offset %llu + size %llu exceed the buffer size %llu\n",
-			args.offset, args.size, udev->buf.size);
+		dev_err_ratelimited(&udev->dev,
+				    "EXPORT: offset %llu + size %llu exceed the buffer size %llu\n",
+				    args.offset, args.size, udev->buf.size);
 		return -EINVAL;
 	}
 	return -EOPNOTSUPP;

@@ -115,7 +115,7 @@ static int udmabuf_of_region(struct device *dev, struct device_node *region,
 	rmem = of_reserved_mem_lookup(region);
 	if (!rmem) {
 		dev_err(dev,
-			"%s: memory-region %pOF was not reserved at boot (check its reg, size and alignment)\n",
+			"%s: memory-region %pOF was not reserved at boot (check its reg, size and alignment; 32-bit ARM keeps a shared-dma-pool only with no-map or reusable)\n",
 			cfg->name, region);
 		return -EINVAL;
 	}
@@ -132,6 +132,8 @@ static int udmabuf_of_region(struct device *dev, struct device_node *region,
 	else
 		cfg->region_kind = UDMABUF_REGION_PLAIN;
 	cfg->region_np = dev->of_node;
+	snprintf(cfg->region_name, sizeof(cfg->region_name), "%pOFn",
+		 region);
 	cfg->region_base = rmem->base;
 	cfg->region_size = rmem->size;
 	return 0;

@@ -41,25 +41,29 @@ int udmabuf_sync_range(struct udmabuf_device *udev, u64 offset, u64 size,
 		       unsigned int dir, bool for_device)
 {
 	u64 bsize = udev->buf.size;
+	int ret;
 
 	if (dir > UDMABUF_DIR_MAX) {
-		dev_err(&udev->dev, "sync: direction %u is not 0, 1 or 2\n",
-			dir);
+		dev_err_ratelimited(&udev->dev, "sync: direction %u is not 0, 1 or 2\n",
+				    dir);
 		return -EINVAL;
 	}
 	if (offset > bsize || size > bsize - offset) {
-		dev_err(&udev->dev,
-			"sync: offset %llu + size %llu exceed the buffer size %llu\n",
-			offset, size, bsize);
+		dev_err_ratelimited(&udev->dev,
+				    "sync: offset %llu + size %llu exceed the buffer size %llu\n",
+				    offset, size, bsize);
 		return -EINVAL;
 	}
 	mutex_lock(&udev->lock);
-	if (size)
-		udmabuf_buffer_sync(&udev->buf, offset, size,
-				    udmabuf_dirs[dir], for_device);
-	udev->sync.owner_device = for_device;
+	ret = udmabuf_buffer_sync(&udev->buf, offset, size, udmabuf_dirs[dir],
+				  for_device);
+	if (!ret)
+		udev->sync.owner_device = for_device;
 	mutex_unlock(&udev->lock);
-	return 0;
+	if (ret)
+		dev_err_ratelimited(&udev->dev,
+				    "sync: the DMA device of this buffer is gone (unbound)\n");
+	return ret;
 }
 
 /* the fields of the packed argument (any value but 0 and 1) */

@@ -114,8 +114,8 @@ static ssize_t udmabuf_sync_store(struct device *dev, const char *buf,
 		break;
 	}
 	if (kstrtou64(buf, 0, &val) || val < min || val > max) {
-		dev_err(dev, "%s: \"%.*s\" is not a number in %llu..%llu\n",
-			name, (int)strcspn(buf, "\n"), buf, min, max);
+		dev_err_ratelimited(dev, "%s: \"%.*s\" is not a number in %llu..%llu\n",
+				    name, (int)strcspn(buf, "\n"), buf, min, max);
 		return -EINVAL;
 	}
 	mutex_lock(&udev->lock);
@@ -199,9 +199,9 @@ static ssize_t udmabuf_sync_for_store(struct device *dev, const char *buf,
 	int ret;
 
 	if (kstrtou64(buf, 0, &arg)) {
-		dev_err(dev, "%s: \"%.*s\" is not a number\n",
-			for_device ? "sync_for_device" : "sync_for_cpu",
-			(int)strcspn(buf, "\n"), buf);
+		dev_err_ratelimited(dev, "%s: \"%.*s\" is not a number\n",
+				    for_device ? "sync_for_device" : "sync_for_cpu",
+				    (int)strcspn(buf, "\n"), buf);
 		return -EINVAL;
 	}
 	ret = udmabuf_sync_packed(to_udmabuf_device(dev), arg, for_device);

@@ -98,8 +98,8 @@ struct u_dma_buf_ioctl_export_args {
  *   bits 4-31  size (the value & 0xfffffff0); 0 is an empty range: no cache
  *              maintenance, the owner changes
  *   bits 32-63 offset
- *   bits 0-1   no meaning (U_DMA_BUF_SYNC_ARG sets bit 0, so that the value
- *              is never 0)
+ *   bits 0-1   no meaning (U_DMA_BUF_SYNC_ARG sets both, so that the value
+ *              is never 0 nor 1; the established driver reads it the same)
  * A range that passes the end of the buffer by fewer than 16 bytes ends at
  * the end of the buffer; by 16 bytes or more, it is refused.
  *
@@ -107,12 +107,12 @@ struct u_dma_buf_ioctl_export_args {
  * covers at least what was named (an 8-byte status word gives 16 bytes).
  * Not representable: sizes above 0xfffffff0 and offsets of 2^32 or more
  * (they wrap); use SET_SYNC (request 9) for those.  U_DMA_BUF_SYNC_ARG(0,
- * 0, 0) is 1, the stored settings, not an empty range.
+ * 0, 0) is an empty range at offset 0.
  */
 #define U_DMA_BUF_SYNC_ARG(offset, size, dir) \
 	((((__u64)(offset)) << 32) | \
 	 ((((__u64)(size)) + 15) & 0xfffffff0ULL) | \
-	 ((((__u64)(dir)) & 0x3ULL) << 2) | 1ULL)
+	 ((((__u64)(dir)) & 0x3ULL) << 2) | 3ULL)
 
 #define U_DMA_BUF_IOCTL_MAGIC		'U'
 #define U_DMA_BUF_IOCTL_GET_DRV_INFO \
