@@ -34,11 +34,13 @@ static const enum dma_data_direction udmabuf_dirs[] = {
 /*
  * Sync [offset, offset + size) in direction dir (0..2) and hand the buffer
  * to the CPU or the device.  Everything is checked before anything is done.
+ * -ENODEV once the buffer's DMA device is gone (unbind, remove).
  */
 int udmabuf_sync_range(struct udmabuf_device *udev, u64 offset, u64 size,
 		       unsigned int dir, bool for_device)
 {
 	u64 bsize = udev->buf.size;
+	int ret;
 
 	if (dir > UDMABUF_DIR_MAX) {
 		dev_err(&udev->dev, "sync: direction %u is not 0, 1 or 2\n",
@@ -52,11 +54,12 @@ int udmabuf_sync_range(struct udmabuf_device *udev, u64 offset, u64 size,
 		return -EINVAL;
 	}
 	mutex_lock(&udev->lock);
-	udmabuf_buffer_sync(&udev->buf, offset, size, udmabuf_dirs[dir],
-			    for_device);
-	udev->sync.owner_device = for_device;
+	ret = udmabuf_buffer_sync(&udev->buf, offset, size, udmabuf_dirs[dir],
+				  for_device);
+	if (!ret)
+		udev->sync.owner_device = for_device;
 	mutex_unlock(&udev->lock);
-	return 0;
+	return ret;
 }
 
 /*
