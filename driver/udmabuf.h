@@ -10,6 +10,8 @@
  *   udmabuf_sysfs.c     /sys/class/u-dma-buf/<name>/
  *   udmabuf_mgr.c       /dev/u-dma-buf-mgr
  *   udmabuf_platform.c  platform driver, device tree
+ *   udmabuf_kapi.c      in-kernel API for other modules
+ *                       (include/linux/u-dma-buf-kapi.h)
  */
 #ifndef UDMABUF_H
 #define UDMABUF_H
@@ -60,6 +62,17 @@ enum udmabuf_region_kind {
 };
 
 /*
+ * Who made a buffer, and so who may delete it (design.md "In-kernel API"):
+ * the manager deletes parameter and manager buffers, the platform driver
+ * device-tree buffers, u_dma_buf_device_remove() in-kernel API buffers.
+ */
+enum udmabuf_origin {
+	UDMABUF_ORIGIN_USER,	/* module parameter or /dev/u-dma-buf-mgr */
+	UDMABUF_ORIGIN_DT,	/* device-tree node (platform driver) */
+	UDMABUF_ORIGIN_KAPI,	/* u_dma_buf_device_create() */
+};
+
+/*
  * Everything that describes a buffer to be created, whoever asks for it
  * (module parameter, manager command, device-tree node).  Filled by
  * udmabuf_config_init() and udmabuf_config_set(); checked as a whole by
@@ -82,6 +95,7 @@ struct udmabuf_config {
 	char region_name[48];		/* the region's node, for messages */
 	phys_addr_t region_base;
 	u64 region_size;
+	enum udmabuf_origin origin;
 };
 
 void udmabuf_config_init(struct udmabuf_config *cfg);
@@ -162,7 +176,8 @@ struct udmabuf_device {
 	struct udmabuf_sync_state sync;
 	struct udmabuf_buffer buf;
 	u64 dma_mask;			/* storage for dev.dma_mask */
-	struct device *parent;		/* platform device, or NULL */
+	struct device *parent;		/* platform/PCI device, or NULL */
+	enum udmabuf_origin origin;
 	unsigned int mmap_mode;
 	bool registered;
 	bool x86_wb_noted;
@@ -180,7 +195,11 @@ extern unsigned int udmabuf_default_mmap_mode;
 struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
 					     struct device *parent,
 					     struct device *log_dev);
-int udmabuf_device_delete_by_name(const char *name);
+struct udmabuf_device *udmabuf_device_get(const struct device *dev,
+					  const char *name, int minor);
+int udmabuf_device_delete_owned(const struct device *dev, const char *name,
+				enum udmabuf_origin origin,
+				struct device *log_dev);
 void udmabuf_device_delete(struct udmabuf_device *udev);
 size_t udmabuf_device_list(char *buf, size_t len);
 void udmabuf_claim_minor(int minor);

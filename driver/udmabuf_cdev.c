@@ -372,6 +372,7 @@ static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
 static u64 udmabuf_drv_info_flags(void)
 {
 	u64 flags = U_DMA_BUF_IOCTL_VERSION |
+		    U_DMA_BUF_DRV_INFO_IN_KERNEL_FUNC |
 		    U_DMA_BUF_DRV_INFO_USE_QUIRK_MMAP |
 		    U_DMA_BUF_DRV_INFO_USE_QUIRK_MMAP_PAGE;
 

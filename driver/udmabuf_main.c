@@ -114,14 +114,39 @@ static void udmabuf_release_minor(int minor)
 	ida_free(&udmabuf_minor_ida, minor);
 }
 
-static struct udmabuf_device *udmabuf_find_locked(const char *name)
+/*
+ * The live buffer that matches every key given: its class device (a pointer
+ * only compared, never followed), its name, its minor number (>= 0).
+ */
+static struct udmabuf_device *udmabuf_find_locked(const struct device *dev,
+						  const char *name, int minor)
 {
 	struct udmabuf_device *udev;
 
-	list_for_each_entry(udev, &udmabuf_devices, list)
-		if (!strcmp(dev_name(&udev->dev), name))
-			return udev;
+	list_for_each_entry(udev, &udmabuf_devices, list) {
+		if (dev && dev != &udev->dev)
+			continue;
+		if (name && strcmp(dev_name(&udev->dev), name))
+			continue;
+		if (minor >= 0 && MINOR(udev->dev.devt) != minor)
+			continue;
+		return udev;
+	}
 	return NULL;
+}
+
+/* the same, with a reference for the caller (put_device()), or NULL */
+struct udmabuf_device *udmabuf_device_get(const struct device *dev,
+					  const char *name, int minor)
+{
+	struct udmabuf_device *udev;
+
+	mutex_lock(&udmabuf_list_lock);
+	udev = udmabuf_find_locked(dev, name, minor);
+	if (udev)
+		get_device(&udev->dev);
+	mutex_unlock(&udmabuf_list_lock);
+	return udev;
 }
 
 /* the memory goes when the last file, mapping or export lets go */
@@ -235,6 +260,7 @@ udmabuf_device_prepare(const struct udmabuf_config *cfg, struct device *parent,
 	udev->dev.parent = parent;
 	udev->dev.release = udmabuf_device_release;
 	udev->parent = get_device(parent);
+	udev->origin = cfg->origin;
 	udev->mmap_mode = cfg->mmap_mode;
 	udev->sync.mode = cfg->sync_mode;
 	udev->sync.always = cfg->sync_always;
@@ -249,7 +275,7 @@ udmabuf_device_prepare(const struct udmabuf_config *cfg, struct device *parent,
 		log_dev = &udev->dev;
 
 	mutex_lock(&udmabuf_list_lock);
-	if (udmabuf_find_locked(cfg->name)) {
+	if (udmabuf_find_locked(NULL, cfg->name, -1)) {
 		dev_err_ratelimited(log_dev, "%s: a buffer of that name exists already\n",
 				    cfg->name);
 		ret = -EEXIST;
@@ -294,12 +320,17 @@ err_put:
  * A buffer leaves the list: its name and minor are free at once.  If it was
  * added, its node and sysfs directory go too ("driver uninstalled" if it
  * could be opened).  The memory goes with the last reference.
+ * A buffer allocated for a parent device ends its DMA mapping for that
+ * device now, while the device still exists (it may go right after); the
+ * memory lives on in files and mappings as CPU memory.
  */
 static void udmabuf_device_delete_locked(struct udmabuf_device *udev)
 {
 	int minor = MINOR(udev->dev.devt);
 	bool announced = udev->registered;
 
+	if (udev->parent)
+		udmabuf_buffer_detach(&udev->buf);
 	list_del_init(&udev->list);
 	WRITE_ONCE(udev->registered, false);
 	if (device_is_registered(&udev->dev))
@@ -362,19 +393,39 @@ void udmabuf_device_delete(struct udmabuf_device *udev)
 	mutex_unlock(&udmabuf_list_lock);
 }
 
-int udmabuf_device_delete_by_name(const char *name)
+static const char *const udmabuf_origin_owner[] = {
+	[UDMABUF_ORIGIN_USER] =
+		"was created by a module parameter or /dev/u-dma-buf-mgr; delete it there",
+	[UDMABUF_ORIGIN_DT] =
+		"belongs to a device-tree node; unbind its platform device instead",
+	[UDMABUF_ORIGIN_KAPI] =
+		"was created by a kernel module; only u_dma_buf_device_remove() deletes it",
+};
+
+/*
+ * Delete the buffer named name, or whose class device is dev, if it was
+ * made the way origin says: -ENOENT if there is none, -EPERM (and a line
+ * on log_dev) if it belongs to another creator.
+ */
+int udmabuf_device_delete_owned(const struct device *dev, const char *name,
+				enum udmabuf_origin origin,
+				struct device *log_dev)
 {
 	struct udmabuf_device *udev;
 	int ret = 0;
 
 	mutex_lock(&udmabuf_list_lock);
-	udev = udmabuf_find_locked(name);
-	if (!udev || !device_is_registered(&udev->dev))
-		ret = -ENOENT;	/* (not there yet: still being created) */
-	else if (udev->parent)
-		ret = -EPERM;	/* device tree: unbind the platform device */
-	else
+	udev = udmabuf_find_locked(dev, name, -1);
+	if (!udev || !device_is_registered(&udev->dev)) {
+		ret = -ENOENT;	/* (or not there yet: still being created) */
+	} else if (udev->origin != origin) {
+		udmabuf_log_err(log_dev, "delete: %s %s\n",
+				dev_name(&udev->dev),
+				udmabuf_origin_owner[udev->origin]);
+		ret = -EPERM;
+	} else {
 		udmabuf_device_delete_locked(udev);
+	}
 	mutex_unlock(&udmabuf_list_lock);
 	return ret;
 }

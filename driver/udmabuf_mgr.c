@@ -75,12 +75,10 @@ static int udmabuf_mgr_delete(char **argv, int argc)
 	}
 	if (udmabuf_info_enable)
 		dev_info(mgr_dev, "delete %s\n", argv[1]);
-	ret = udmabuf_device_delete_by_name(argv[1]);
+	ret = udmabuf_device_delete_owned(NULL, argv[1], UDMABUF_ORIGIN_USER,
+					  mgr_dev);
 	if (ret == -ENOENT)
-		dev_err_ratelimited(mgr_dev, "delete: no buffer named \"%s\"\n", argv[1]);
-	else if (ret == -EPERM)
-		dev_err_ratelimited(mgr_dev,
-				    "delete: \"%s\" belongs to a device-tree node; unbind its platform device instead\n",
+		dev_err_ratelimited(mgr_dev, "delete: no buffer named \"%s\"\n",
 				    argv[1]);
 	return ret;
 }

@@ -150,6 +150,7 @@ static int udmabuf_platform_probe(struct platform_device *pdev)
 	ret = udmabuf_of_config(dev, &cfg);
 	if (ret)
 		return ret;
+	cfg.origin = UDMABUF_ORIGIN_DT;
 
 	region = of_parse_phandle(dev->of_node, "memory-region", 0);
 	if (region) {

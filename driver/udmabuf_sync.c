@@ -36,6 +36,7 @@ static const enum dma_data_direction udmabuf_dirs[] = {
  * to the CPU or the device.  Everything is checked before anything is done.
  * An empty range (size 0, offset at most the buffer size) calls no cache
  * maintenance at all; the owner changes all the same.
+ * -ENODEV once the buffer's DMA device is gone (unbind, remove).
  */
 int udmabuf_sync_range(struct udmabuf_device *udev, u64 offset, u64 size,
 		       unsigned int dir, bool for_device)

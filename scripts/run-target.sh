@@ -111,7 +111,9 @@ build_module() {
 	[ -d "$SRC/tests/kmod" ] || return 0
 	sync_tree "$SRC/tests/kmod" "$s/tests/kmod"
 	log=$W/kmod.log
-	if ! kbuild "$log" -C "$KERNEL_SRC" M="$S/tests/kmod" modules ||
+	# modules of tests/kmod may use u-dma-buf's exported symbols
+	if ! kbuild "$log" -C "$KERNEL_SRC" M="$S/tests/kmod" \
+		KBUILD_EXTRA_SYMBOLS="$S/driver/Module.symvers" modules ||
 		! compgen -G "$s/tests/kmod/*.ko" >/dev/null; then
 		# a FAIL, but boot anyway: tests that need these modules skip
 		build_failed build-kmod "$log" "the test modules of tests/kmod did not build for $KVER"
