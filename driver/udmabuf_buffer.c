@@ -131,24 +131,24 @@ static int udmabuf_buffer_get_plain(struct udmabuf_buffer *buf,
 	int ret;
 
 	if (!PAGE_ALIGNED(cfg->region_base)) {
-		dev_err_ratelimited(log_dev,
-				    "%s: memory-region %s at %pa is not page aligned\n",
-				    cfg->name, cfg->region_name, &cfg->region_base);
+		dev_err(log_dev,
+			"%s: memory-region %s at %pa is not page aligned\n",
+			cfg->name, cfg->region_name, &cfg->region_base);
 		return -EINVAL;
 	}
 	for (i = 0; i < udmabuf_buffer_pages(buf); i++) {
 		if (!pfn_valid(pfn + i) || !PageReserved(pfn_to_page(pfn + i))) {
-			dev_err_ratelimited(log_dev,
-					    "%s: memory-region %s is not reserved RAM: the kernel gave it back at boot (32-bit ARM keeps a shared-dma-pool only with no-map or reusable)\n",
-					    cfg->name, cfg->region_name);
+			dev_err(log_dev,
+				"%s: memory-region %s is not reserved RAM: the kernel gave it back at boot (32-bit ARM keeps a shared-dma-pool only with no-map or reusable)\n",
+				cfg->name, cfg->region_name);
 			return -EINVAL;
 		}
 	}
 	ret = udmabuf_plain_claim(cfg->region_base);
 	if (ret) {
-		dev_err_ratelimited(log_dev,
-				    "%s: memory-region %s is already used by another buffer\n",
-				    cfg->name, cfg->region_name);
+		dev_err(log_dev,
+			"%s: memory-region %s is already used by another buffer\n",
+			cfg->name, cfg->region_name);
 		return ret;
 	}
 	buf->pages = pfn_to_page(pfn);
@@ -359,22 +359,22 @@ static void udmabuf_buffer_alloc_failed(struct udmabuf_buffer *buf,
 	unsigned long long largest = PAGE_SIZE << UDMABUF_MAX_BUDDY_ORDER;
 
 	if (err == -ERANGE)
-		dev_err_ratelimited(log_dev,
-				    "%s: the memory found for %llu bytes is out of reach of %s (dma mask 0x%llx) and would need a bounce buffer\n",
-				    cfg->name, cfg->size, dev_name(buf->dma_dev), mask);
+		dev_err(log_dev,
+			"%s: the memory found for %llu bytes is out of reach of %s (dma mask 0x%llx) and would need a bounce buffer\n",
+			cfg->name, cfg->size, dev_name(buf->dma_dev), mask);
 	else if (cfg->region_kind == UDMABUF_REGION_CMA)
-		dev_err_ratelimited(log_dev,
-				    "%s: memory-region %s could not hold %llu bytes (its %llu bytes are too few or in use)\n",
-				    cfg->name, cfg->region_name, cfg->size,
-				    cfg->region_size);
+		dev_err(log_dev,
+			"%s: memory-region %s could not hold %llu bytes (its %llu bytes are too few or in use)\n",
+			cfg->name, cfg->region_name, cfg->size,
+			cfg->region_size);
 	else if (IS_ENABLED(CONFIG_DMA_CMA))
-		dev_err_ratelimited(log_dev,
-				    "%s: cannot allocate %llu bytes of contiguous DMA memory (dma mask 0x%llx): no free range of that size without unmovable pages below the mask, and the CMA area is too small or fragmented; enlarge it with cma=<size> on the kernel command line, or use a device-tree memory-region\n",
-				    cfg->name, cfg->size, mask);
+		dev_err(log_dev,
+			"%s: cannot allocate %llu bytes of contiguous DMA memory (dma mask 0x%llx): no free range of that size without unmovable pages below the mask, and the CMA area is too small or fragmented; enlarge it with cma=<size> on the kernel command line, or use a device-tree memory-region\n",
+			cfg->name, cfg->size, mask);
 	else
-		dev_err_ratelimited(log_dev,
-				    "%s: cannot allocate %llu bytes of contiguous DMA memory (dma mask 0x%llx): no free range of that size without unmovable pages below the mask, and this kernel has no CMA (CONFIG_DMA_CMA); ranges up to %llu bytes are the easiest to find\n",
-				    cfg->name, cfg->size, mask, largest);
+		dev_err(log_dev,
+			"%s: cannot allocate %llu bytes of contiguous DMA memory (dma mask 0x%llx): no free range of that size without unmovable pages below the mask, and this kernel has no CMA (CONFIG_DMA_CMA); ranges up to %llu bytes are the easiest to find\n",
+			cfg->name, cfg->size, mask, largest);
 }
 
 /* a reusable region must really have served the buffer */
@@ -472,9 +472,9 @@ static int udmabuf_buffer_alloc_pool(struct udmabuf_buffer *buf,
 					&buf->dma_addr, GFP_KERNEL);
 	/* a pool allocation fails without a word: say which pool and why */
 	if (!buf->vaddr) {
-		dev_err_ratelimited(log_dev,
-				    "%s: cannot allocate %llu bytes from the no-map memory-region %s: it is smaller than that or already in use\n",
-				    cfg->name, cfg->size, cfg->region_name);
+		dev_err(log_dev,
+			"%s: cannot allocate %llu bytes from the no-map memory-region %s: it is smaller than that or already in use\n",
+			cfg->name, cfg->size, cfg->region_name);
 		return -ENOMEM;
 	}
 	memset(buf->vaddr, 0, buf->alloc_size);
@@ -499,8 +499,8 @@ static int udmabuf_buffer_bind_region(struct udmabuf_buffer *buf,
 	ret = of_reserved_mem_device_init_by_idx(buf->alloc_dev,
 						 cfg->region_np, 0);
 	if (ret) {
-		dev_err_ratelimited(log_dev, "%s: memory-region %s cannot be bound (%d)\n",
-				    cfg->name, cfg->region_name, ret);
+		dev_err(log_dev, "%s: memory-region %s cannot be bound (%d)\n",
+			cfg->name, cfg->region_name, ret);
 		return ret;
 	}
 	buf->region_bound = true;

@@ -21,9 +21,9 @@ void udmabuf_log_err(struct device *log_dev, const char *fmt, ...)
 	vaf.fmt = fmt;
 	vaf.va = &args;
 	if (log_dev)
-		dev_err_ratelimited(log_dev, "%pV", &vaf);
+		dev_err(log_dev, "%pV", &vaf);
 	else
-		pr_err_ratelimited(UDMABUF_DRIVER_NAME ": %pV", &vaf);
+		pr_err(UDMABUF_DRIVER_NAME ": %pV", &vaf);
 	va_end(args);
 }
 

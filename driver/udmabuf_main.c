@@ -194,24 +194,24 @@ static int udmabuf_setup_dma_dev(struct udmabuf_device *udev,
 	if (cfg->dma_coherent >= 0) {
 #ifdef UDMABUF_HAS_DEV_DMA_COHERENT
 		if (dma_dev != &udev->dev) {
-			dev_err_ratelimited(log_dev,
-					    "%s: dma-coherent is a property of the parent device here\n",
-					    cfg->name);
+			dev_err(log_dev,
+				"%s: dma-coherent is a property of the parent device here\n",
+				cfg->name);
 			return -EINVAL;
 		}
 		udmabuf_set_dma_coherent(dma_dev, cfg->dma_coherent);
 #else
 		if (!cfg->dma_coherent) {
-			dev_err_ratelimited(log_dev,
-					    "%s: DMA is always cache-coherent on this architecture; dma-coherent=0 is not possible\n",
-					    cfg->name);
+			dev_err(log_dev,
+				"%s: DMA is always cache-coherent on this architecture; dma-coherent=0 is not possible\n",
+				cfg->name);
 			return -EINVAL;
 		}
 #endif
 	}
 	if (bits && dma_set_mask_and_coherent(dma_dev, DMA_BIT_MASK(bits))) {
-		dev_err_ratelimited(log_dev, "%s: a %u-bit DMA mask is not supported here\n",
-				    cfg->name, bits);
+		dev_err(log_dev, "%s: a %u-bit DMA mask is not supported here\n",
+			cfg->name, bits);
 		return -EINVAL;
 	}
 	if (dma_dev != &udev->dev) {
@@ -276,20 +276,20 @@ udmabuf_device_prepare(const struct udmabuf_config *cfg, struct device *parent,
 
 	mutex_lock(&udmabuf_list_lock);
 	if (udmabuf_find_locked(NULL, cfg->name, -1)) {
-		dev_err_ratelimited(log_dev, "%s: a buffer of that name exists already\n",
-				    cfg->name);
+		dev_err(log_dev, "%s: a buffer of that name exists already\n",
+			cfg->name);
 		ret = -EEXIST;
 		goto err_unlock;
 	}
 	minor = udmabuf_reserve_minor(cfg->minor);
 	if (minor < 0) {
 		if (cfg->minor >= 0)
-			dev_err_ratelimited(log_dev,
-					    "%s: minor number %d is already in use\n",
-					    cfg->name, cfg->minor);
+			dev_err(log_dev,
+				"%s: minor number %d is already in use\n",
+				cfg->name, cfg->minor);
 		else
-			dev_err_ratelimited(log_dev, "%s: all %d minor numbers are in use\n",
-					    cfg->name, UDMABUF_MINORS);
+			dev_err(log_dev, "%s: all %d minor numbers are in use\n",
+				cfg->name, UDMABUF_MINORS);
 		ret = -EBUSY;
 		goto err_unlock;
 	}
@@ -359,9 +359,9 @@ static int udmabuf_device_add(struct udmabuf_device *udev, bool open_now,
 	ret = cdev_device_add(&udev->cdev, &udev->dev);
 	if (ret) {
 		WRITE_ONCE(udev->registered, false);
-		dev_err_ratelimited(log_dev ? log_dev : &udev->dev,
-				    "%s: cannot add the device (%d)\n",
-				    dev_name(&udev->dev), ret);
+		dev_err(log_dev ? log_dev : &udev->dev,
+			"%s: cannot add the device (%d)\n",
+			dev_name(&udev->dev), ret);
 		udmabuf_device_delete_locked(udev);
 	}
 	mutex_unlock(&udmabuf_list_lock);

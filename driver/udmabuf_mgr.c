@@ -31,27 +31,27 @@ static int udmabuf_mgr_create(char **argv, int argc)
 	int i, ret;
 
 	if (argc < 3) {
-		dev_err_ratelimited(mgr_dev, "usage: create <name> <size> [key=value ...]\n");
+		dev_err(mgr_dev, "usage: create <name> <size> [key=value ...]\n");
 		return -EINVAL;
 	}
 	udmabuf_config_init(&cfg);
 	if (strlen(argv[1]) > UDMABUF_NAME_MAX) {
-		dev_err_ratelimited(mgr_dev, "create: name longer than %d characters\n",
-				    UDMABUF_NAME_MAX);
+		dev_err(mgr_dev, "create: name longer than %d characters\n",
+			UDMABUF_NAME_MAX);
 		return -EINVAL;
 	}
 	strscpy(cfg.name, argv[1], sizeof(cfg.name));
 	if (udmabuf_parse_size(argv[2], &cfg.size)) {
-		dev_err_ratelimited(mgr_dev, "create %s: \"%s\" is not a size\n", cfg.name,
-				    argv[2]);
+		dev_err(mgr_dev, "create %s: \"%s\" is not a size\n", cfg.name,
+			argv[2]);
 		return -EINVAL;
 	}
 	for (i = 3; i < argc; i++) {
 		char *val = strchr(argv[i], '=');
 
 		if (!val || val == argv[i] || !val[1]) {
-			dev_err_ratelimited(mgr_dev, "create %s: \"%s\" is not key=value\n",
-					    cfg.name, argv[i]);
+			dev_err(mgr_dev, "create %s: \"%s\" is not key=value\n",
+				cfg.name, argv[i]);
 			return -EINVAL;
 		}
 		*val++ = '\0';
@@ -70,7 +70,7 @@ static int udmabuf_mgr_delete(char **argv, int argc)
 	int ret;
 
 	if (argc != 2) {
-		dev_err_ratelimited(mgr_dev, "usage: delete <name>\n");
+		dev_err(mgr_dev, "usage: delete <name>\n");
 		return -EINVAL;
 	}
 	if (udmabuf_info_enable)
@@ -78,8 +78,8 @@ static int udmabuf_mgr_delete(char **argv, int argc)
 	ret = udmabuf_device_delete_owned(NULL, argv[1], UDMABUF_ORIGIN_USER,
 					  mgr_dev);
 	if (ret == -ENOENT)
-		dev_err_ratelimited(mgr_dev, "delete: no buffer named \"%s\"\n",
-				    argv[1]);
+		dev_err(mgr_dev, "delete: no buffer named \"%s\"\n",
+			argv[1]);
 	return ret;
 }
 
@@ -92,8 +92,8 @@ static ssize_t udmabuf_mgr_write(struct file *file, const char __user *ubuf,
 	int argc = 0, ret;
 
 	if (count == 0 || count > UDMABUF_MGR_CMD_MAX) {
-		dev_err_ratelimited(mgr_dev, "a command must have 1 to %d bytes, not %zu\n",
-				    UDMABUF_MGR_CMD_MAX, count);
+		dev_err(mgr_dev, "a command must have 1 to %d bytes, not %zu\n",
+			UDMABUF_MGR_CMD_MAX, count);
 		return -EINVAL;
 	}
 	cmd = memdup_user_nul(ubuf, count);
@@ -102,7 +102,7 @@ static ssize_t udmabuf_mgr_write(struct file *file, const char __user *ubuf,
 	if (cmd[len - 1] == '\n')
 		cmd[--len] = '\0';
 	if (strlen(cmd) != len || strchr(cmd, '\n')) {
-		dev_err_ratelimited(mgr_dev, "one command per write, without NUL bytes\n");
+		dev_err(mgr_dev, "one command per write, without NUL bytes\n");
 		ret = -EINVAL;
 		goto out;
 	}
@@ -111,7 +111,7 @@ static ssize_t udmabuf_mgr_write(struct file *file, const char __user *ubuf,
 		if (!*tok)
 			continue;
 		if (argc == UDMABUF_MGR_ARGS_MAX) {
-			dev_err_ratelimited(mgr_dev, "too many words in the command\n");
+			dev_err(mgr_dev, "too many words in the command\n");
 			ret = -EINVAL;
 			goto out;
 		}
@@ -122,8 +122,8 @@ static ssize_t udmabuf_mgr_write(struct file *file, const char __user *ubuf,
 	} else if (argc && !strcmp(argv[0], "delete")) {
 		ret = udmabuf_mgr_delete(argv, argc);
 	} else {
-		dev_err_ratelimited(mgr_dev, "unknown command \"%s\" (create, delete)\n",
-				    argc ? argv[0] : "");
+		dev_err(mgr_dev, "unknown command \"%s\" (create, delete)\n",
+			argc ? argv[0] : "");
 		ret = -EINVAL;
 	}
 out:
