@@ -63,6 +63,12 @@ while [ $printed -lt ${#order[@]} ]; do
 			echo "FAIL [$t] harness: run-target.sh ended without a result" >>"$RUN/$t.report"
 			echo "0 1 0" >"$RUN/$t.counts"
 		fi
+		read -r p f s <"$RUN/$t.counts"
+		# its exit status must agree with its counts
+		if [ "$(cat "$RUN/$t.done")" != 0 ] && [ "$f" = 0 ]; then
+			echo "FAIL [$t] harness: run-target.sh exited with status $(cat "$RUN/$t.done") without a FAIL" >>"$RUN/$t.report"
+			echo "$p 1 $s" >"$RUN/$t.counts"
+		fi
 		mkdir -p "$BUILD/$t"
 		cp "$RUN/$t.report" "$BUILD/$t/report.txt"
 		echo
@@ -78,6 +84,10 @@ while [ $printed -lt ${#order[@]} ]; do
 	sleep 1
 done
 
+if [ $((pass + failn + skip)) -eq 0 ]; then
+	echo "FAIL harness: no test ran at all" >>"$RUN/failures"
+	failn=1
+fi
 echo
 if [ $failn -gt 0 ]; then
 	echo "Failures:"

@@ -5,6 +5,13 @@
 # Test mode prints the target's report on stdout (PASS/FAIL/SKIP lines with
 # the target as a tag) and writes "pass fail skip" to $UT_COUNTS (default
 # build/<TARGET>/counts).
+# Besides the tests' own results, the run fails (a FAIL line of the harness)
+# when a module or the guest programs do not build, a boot does not finish,
+# the kernel log shows a warning, bug, oops or the driver's leak message,
+# fewer tests report a result in a boot than the guest's runners list for
+# it (udmabuf-test --list), a test is bound to a boot that no
+# tests/boots.conf entry starts for any target (udmabuf-test --boots), a
+# boot lists no test at all, or the target ran no test.
 # Everything of the run stays in build/<TARGET>/: module and guest build
 # logs, and per boot <boot>.console.log (the guest's serial console),
 # <boot>.qemu.log and the initramfs.  Exit status 0 only if nothing failed.
@@ -29,6 +36,8 @@ W=$BUILD/$T
 mkdir -p "$W"
 COUNTS=${UT_COUNTS:-$W/counts}
 NPASS=0 NFAIL=0 NSKIP=0
+NTESTS=0	# result lines of tests (not of the harness) over all boots
+BOOTS_CHECKED=
 # one run per target directory at a time (several people share a tree)
 exec 8>"$W/.lock"
 if ! flock -n 8; then
@@ -46,6 +55,8 @@ fail() {
 }
 
 finish() {
+	[ "$NTESTS" -gt 0 ] ||
+		fail harness "no test ran on this target (a target that runs nothing proves nothing)"
 	echo "$NPASS $NFAIL $NSKIP" >"$COUNTS"
 	[ "$NFAIL" = 0 ]
 	exit
@@ -284,7 +295,72 @@ section() {
 	awk -v b="UT-$2-BEGIN" -v e="UT-$2-END" '$0 == e { s = 0 } s { print } $0 == b { s = 1 }' "$1"
 }
 
-KERNEL_BAD='WARNING:|BUG:|Oops|[Cc]all [Tt]race|Kernel panic|kernel BUG|Unable to handle kernel|general protection fault|UBSAN:|KASAN:'
+# "is still referenced ... leaking": the driver gives up a buffer whose pages
+# someone still holds (driver/udmabuf_buffer.c); bad_log_words in ut.c too.
+KERNEL_BAD='WARNING:|BUG:|Oops|[Cc]all [Tt]race|Kernel panic|kernel BUG|Unable to handle kernel|general protection fault|UBSAN:|KASAN:|is still referenced|leaking'
+
+# all_boots: every boot name some target of kernels.conf starts
+all_boots() {
+	local t
+	for t in $(conf_targets); do
+		boot_names "$t"
+	done | sort -u
+}
+
+# check_boots RESULTS: every boot a test is bound to (the UT-BOOTS lines of
+# udmabuf-test --boots) must be started by tests/boots.conf for some
+# target; otherwise its tests never run anywhere.  Once per target.
+check_boots() {
+	local res=$1 known b n files
+	[ -n "$BOOTS_CHECKED" ] && return 0
+	if ! grep -aq '^UT-BOOTS ' "$res"; then
+		fail harness "the guest did not print the boots of the tests (udmabuf-test --boots)"
+		return 0
+	fi
+	BOOTS_CHECKED=1
+	known=$(all_boots)
+	while read -r _ b n; do
+		if ! grep -qxF "$b" <<<"$known"; then
+			files=$(grep -lF "\"$b\")" "$SRC"/tests/guest/*.c 2>/dev/null |
+				sed "s|^$SRC/||" | tr '\n' ' ')
+			fail harness "$n test(s) are bound to boot \"$b\", which no tests/boots.conf entry starts for any target, so they never run (${files:-see udmabuf-test --list --boot $b})"
+		fi
+	done < <(grep -a '^UT-BOOTS ' "$res")
+}
+
+# check_ran BOOT RESULTS: every test the runners listed for this boot
+# (UT-LIST lines) reported exactly one result, and nothing else did.
+check_ran() {
+	local boot=$1 res=$2 listed=$W/$1.listed ran=$W/$1.ran n m x
+	grep -a '^UT-LIST-ERROR' "$res" | sed 's/^UT-LIST-ERROR //' >"$W/tail.txt"
+	[ -s "$W/tail.txt" ] && fail "harness:$boot" "the guest could not list its tests" "$W/tail.txt"
+	if ! grep -aqx 'UT-LIST-END' "$res"; then
+		fail "harness:$boot" "the guest printed no complete list of its tests, so nothing shows what should have run"
+		return 0
+	fi
+	grep -a '^UT-LIST ' "$res" | sed 's/^UT-LIST //' | LC_ALL=C sort -u >"$listed"
+	awk '/^(PASS|FAIL|SKIP) / {
+		l = substr($0, 6); if ($1 != "PASS") sub(/: .*/, "", l); print l
+	}' "$res" | LC_ALL=C sort >"$ran"
+	m=$(wc -l <"$listed")
+	n=$(wc -l <"$ran")
+	if [ "$m" -eq 0 ]; then
+		fail "harness:$boot" "tests/boots.conf starts boot \"$boot\" for $T, but no test is bound to it"
+		return 0
+	fi
+	LC_ALL=C sort -u "$ran" | LC_ALL=C comm -23 "$listed" - >"$W/missing.txt"
+	x=$(wc -l <"$W/missing.txt")
+	if [ "$x" -gt 0 ]; then
+		head -n 30 "$W/missing.txt" >"$W/tail.txt"
+		[ "$x" -gt 30 ] && echo "... and $((x - 30)) more" >>"$W/tail.txt"
+		fail "harness:$boot" "$x of the $m tests listed for this boot reported no result ($n results)" "$W/tail.txt"
+	fi
+	LC_ALL=C sort -u "$ran" | LC_ALL=C comm -13 "$listed" - >"$W/tail.txt"
+	[ -s "$W/tail.txt" ] && fail "harness:$boot" "results of tests that the runners did not list" "$W/tail.txt"
+	uniq -d "$ran" >"$W/tail.txt"
+	[ -s "$W/tail.txt" ] && fail "harness:$boot" "tests that reported more than one result" "$W/tail.txt"
+	return 0
+}
 
 # report BOOT QEMU-RC: turn the console log into result lines.
 report() {
@@ -296,13 +372,14 @@ report() {
 		section "$log" RESULTS >"$res"
 	else
 		# the guest died: take what the live output shows
-		grep -aE "^(PASS|FAIL|SKIP) " "$log" >"$res"
+		grep -aE "^(PASS|FAIL|SKIP) |^UT-(BOOTS|LIST)" "$log" >"$res"
 	fi
 	out=$(awk -v tag="$tag" '
 		/^(PASS|FAIL|SKIP) / {
 			k = $1; n[k]++; print k " [" tag "] " substr($0, 6); next
 		}
 		/^[0-9]+ passed, [0-9]+ failed/ { next }
+		/^UT-(BOOTS|LIST)/ { next }
 		{ print "    " $0 }
 		END { printf "COUNTS %d %d %d\n", n["PASS"], n["FAIL"], n["SKIP"] }
 	' "$res")
@@ -310,6 +387,9 @@ report() {
 	local np nf ns
 	read -r _ np nf ns <<<"$(echo "$out" | grep '^COUNTS ')"
 	NPASS=$((NPASS + np)) NFAIL=$((NFAIL + nf)) NSKIP=$((NSKIP + ns))
+	NTESTS=$((NTESTS + np + nf + ns))
+	check_boots "$res"
+	check_ran "$boot" "$res"
 
 	# the whole kernel log: the guest's /dev/kmsg dump, and the kernel's
 	# own console lines (timestamped) in case the guest died before it

@@ -29,6 +29,54 @@
 
 #define CANARY	0xA5A5A5A5A5A5A5A5ULL
 
+/*
+ * The fixed layouts and request codes of the ABI table (ioctl-abi.md) are
+ * properties of this build's header, not of the driver: the compiler
+ * checks them (a wrong header does not build).  C4_literal_request_codes
+ * checks that the driver answers these numbers.
+ */
+_Static_assert(sizeof(struct u_dma_buf_ioctl_drv_info) == 24, "drv_info");
+_Static_assert(offsetof(struct u_dma_buf_ioctl_drv_info, version) == 8,
+	       "drv_info.version");
+_Static_assert(sizeof(struct u_dma_buf_ioctl_dev_info) == 24, "dev_info");
+_Static_assert(offsetof(struct u_dma_buf_ioctl_dev_info, size) == 8,
+	       "dev_info.size");
+_Static_assert(offsetof(struct u_dma_buf_ioctl_dev_info, addr) == 16,
+	       "dev_info.addr");
+_Static_assert(sizeof(struct u_dma_buf_ioctl_sync_args) == 24, "sync_args");
+_Static_assert(offsetof(struct u_dma_buf_ioctl_sync_args, size) == 8,
+	       "sync_args.size");
+_Static_assert(offsetof(struct u_dma_buf_ioctl_sync_args, offset) == 16,
+	       "sync_args.offset");
+_Static_assert(offsetof(struct u_dma_buf_ioctl_export_args, addr) == 24,
+	       "export_args.addr");
+_Static_assert(offsetof(struct u_dma_buf_ioctl_export_args, fd) == 32,
+	       "export_args.fd");
+#if defined(__i386__)
+_Static_assert(sizeof(struct u_dma_buf_ioctl_export_args) == 36,
+	       "export_args on i386");
+#else
+_Static_assert(sizeof(struct u_dma_buf_ioctl_export_args) == 40,
+	       "export_args on LP64 and 32-bit ARM");
+#endif
+_Static_assert(U_DMA_BUF_IOCTL_GET_DRV_INFO == 0x80185501UL, "code 1");
+_Static_assert(U_DMA_BUF_IOCTL_GET_SIZE == 0x80085502UL, "code 2");
+_Static_assert(U_DMA_BUF_IOCTL_GET_DMA_ADDR == 0x80085503UL, "code 3");
+_Static_assert(U_DMA_BUF_IOCTL_GET_SYNC_OWNER == 0x80045504UL, "code 4");
+_Static_assert(U_DMA_BUF_IOCTL_SET_SYNC_FOR_CPU == 0x40085505UL, "code 5");
+_Static_assert(U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE == 0x40085506UL,
+	       "code 6");
+_Static_assert(U_DMA_BUF_IOCTL_GET_DEV_INFO == 0x80185507UL, "code 7");
+_Static_assert(U_DMA_BUF_IOCTL_GET_SYNC == 0x80185508UL, "code 8");
+_Static_assert(U_DMA_BUF_IOCTL_SET_SYNC == 0x40185509UL, "code 9");
+_Static_assert(OLD_SET_SYNC_FOR_CPU != U_DMA_BUF_IOCTL_SET_SYNC_FOR_CPU,
+	       "the old code 5 differs");
+_Static_assert(_IOC_NR(U_DMA_BUF_IOCTL_EXPORT) == 10 &&
+	       _IOC_TYPE(U_DMA_BUF_IOCTL_EXPORT) == 'U' &&
+	       _IOC_DIR(U_DMA_BUF_IOCTL_EXPORT) == (_IOC_READ | _IOC_WRITE) &&
+	       _IOC_SIZE(U_DMA_BUF_IOCTL_EXPORT) ==
+	       sizeof(struct u_dma_buf_ioctl_export_args), "code 10");
+
 static uint64_t sysfs(const char *attr)
 {
 	return ut_sysfs_u64(DEV, attr);
@@ -56,7 +104,6 @@ UT_TEST(C4_get_drv_info, PARAMS)
 	char ver[64];
 	int fd = dev_open();
 
-	UT_EQ(sizeof(a.info), 24);
 	memset(&a, 0xA5, sizeof(a));
 	TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_GET_DRV_INFO, &a.info);
 	UT_EQU(a.canary, CANARY);
@@ -261,7 +308,6 @@ UT_TEST(C4_get_dev_info, PARAMS)
 	} a;
 	int fd = dev_open();
 
-	UT_EQ(sizeof(a.info), 24);
 	memset(&a, 0xA5, sizeof(a));
 	TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_GET_DEV_INFO, &a.info);
 	UT_EQU(a.canary, CANARY);
@@ -302,7 +348,6 @@ UT_TEST(C4_get_sync, PARAMS)
 	int fd = dev_open();
 	uint64_t v;
 
-	UT_EQ(sizeof(s), 24);
 	get_sync(fd, &s);
 	UT_EQU(s.offset, 0);
 	UT_EQU(s.size, SZ);
@@ -484,7 +529,6 @@ UT_TEST(C4_old_ior_codes_5_6, PARAMS)
 	int fd = dev_open();
 	uint64_t v;
 
-	UT_ASSERT(OLD_SET_SYNC_FOR_CPU != U_DMA_BUF_IOCTL_SET_SYNC_FOR_CPU);
 	v = 1;
 	TU_IOCTL_X(fd, OLD_SET_SYNC_FOR_DEVICE, &v);
 	UT_EQ(get_owner(fd), 1);
@@ -538,18 +582,7 @@ UT_TEST(C4_export_request_code_per_abi, PARAMS)
 	size_t sz = sizeof(struct u_dma_buf_ioctl_export_args);
 	int fd, r;
 
-	UT_ASSERT(code40 != code36);
-#if defined(__i386__)
-	UT_EQ(sz, 36);
-#elif defined(__x86_64__) || defined(__aarch64__) || defined(__arm__)
-	UT_EQ(sz, 40);
-#endif
-	UT_EQU(U_DMA_BUF_IOCTL_EXPORT, sz == 36 ? code36 : code40);
-	UT_EQU(_IOC_SIZE(U_DMA_BUF_IOCTL_EXPORT), sz);
-	UT_EQU(_IOC_NR(U_DMA_BUF_IOCTL_EXPORT), 10);
-	UT_EQU(_IOC_TYPE(U_DMA_BUF_IOCTL_EXPORT), 'U');
-	UT_EQU(_IOC_DIR(U_DMA_BUF_IOCTL_EXPORT), _IOC_READ | _IOC_WRITE);
-
+	/* the size per ABI is checked by the compiler (top of this file) */
 	fd = dev_open();
 	r = tu_ioctl(fd, sz == 36 ? code36 : code40, &e);
 	if (r != -EOPNOTSUPP)
@@ -561,28 +594,77 @@ UT_TEST(C4_export_request_code_per_abi, PARAMS)
 	close(fd);
 }
 
-/* the fixed layouts of the ABI table */
-UT_TEST(C4_struct_layouts, PARAMS)
+/*
+ * The numbers of the ABI table, written out, with the fields at their
+ * table offsets in plain bytes: the driver must answer them whatever this
+ * build's header says (the layouts themselves are checked by the compiler,
+ * top of this file).
+ */
+static uint64_t field(const unsigned char *b, size_t off)
 {
-	UT_EQ(sizeof(struct u_dma_buf_ioctl_drv_info), 24);
-	UT_EQ(offsetof(struct u_dma_buf_ioctl_drv_info, version), 8);
-	UT_EQ(sizeof(struct u_dma_buf_ioctl_dev_info), 24);
-	UT_EQ(offsetof(struct u_dma_buf_ioctl_dev_info, size), 8);
-	UT_EQ(offsetof(struct u_dma_buf_ioctl_dev_info, addr), 16);
-	UT_EQ(sizeof(struct u_dma_buf_ioctl_sync_args), 24);
-	UT_EQ(offsetof(struct u_dma_buf_ioctl_sync_args, size), 8);
-	UT_EQ(offsetof(struct u_dma_buf_ioctl_sync_args, offset), 16);
-	UT_EQ(offsetof(struct u_dma_buf_ioctl_export_args, addr), 24);
-	UT_EQ(offsetof(struct u_dma_buf_ioctl_export_args, fd), 32);
-	UT_EQU(U_DMA_BUF_IOCTL_GET_DRV_INFO, 0x80185501UL);
-	UT_EQU(U_DMA_BUF_IOCTL_GET_SIZE, 0x80085502UL);
-	UT_EQU(U_DMA_BUF_IOCTL_GET_DMA_ADDR, 0x80085503UL);
-	UT_EQU(U_DMA_BUF_IOCTL_GET_SYNC_OWNER, 0x80045504UL);
-	UT_EQU(U_DMA_BUF_IOCTL_SET_SYNC_FOR_CPU, 0x40085505UL);
-	UT_EQU(U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE, 0x40085506UL);
-	UT_EQU(U_DMA_BUF_IOCTL_GET_DEV_INFO, 0x80185507UL);
-	UT_EQU(U_DMA_BUF_IOCTL_GET_SYNC, 0x80185508UL);
-	UT_EQU(U_DMA_BUF_IOCTL_SET_SYNC, 0x40185509UL);
+	uint64_t v;
+
+	memcpy(&v, b + off, 8);
+	return v;
+}
+
+UT_TEST(C4_literal_request_codes, PARAMS)
+{
+	unsigned char b[32];
+	uint64_t v, f;
+	uint32_t o[2];
+	char ver[64];
+	int fd = dev_open();
+
+	memset(b, 0xA5, sizeof(b));
+	TU_IOCTL_X(fd, 0x80185501UL, b);		/* GET_DRV_INFO */
+	tu_sysfs_str_x(DEV, "driver_version", ver, sizeof(ver));
+	UT_ASSERT(memchr(b + 8, '\0', 16) != NULL);
+	UT_STREQ((const char *)b + 8, ver);
+	UT_EQU(field(b, 0) & U_DMA_BUF_DRV_INFO_IOCTL_VERSION_MASK,
+	       sysfs("ioctl_version"));
+	UT_EQU(field(b, 24), CANARY);
+	v = 0;
+	TU_IOCTL_X(fd, 0x80085502UL, &v);		/* GET_SIZE */
+	UT_EQU(v, SZ);
+	v = 0;
+	TU_IOCTL_X(fd, 0x80085503UL, &v);		/* GET_DMA_ADDR */
+	UT_EQU(v, sysfs("phys_addr"));
+	v = 1;
+	TU_IOCTL_X(fd, 0x40085506UL, &v);		/* SET_SYNC_FOR_DEVICE */
+	o[0] = 7;
+	o[1] = 0xA5A5A5A5;
+	TU_IOCTL_X(fd, 0x80045504UL, o);		/* GET_SYNC_OWNER */
+	UT_EQ(o[0], 1);
+	UT_EQU(o[1], 0xA5A5A5A5);
+	v = 1;
+	TU_IOCTL_X(fd, 0x40085505UL, &v);		/* SET_SYNC_FOR_CPU */
+	UT_EQU(sysfs("sync_owner"), 0);
+	memset(b, 0xA5, sizeof(b));
+	TU_IOCTL_X(fd, 0x80185507UL, b);		/* GET_DEV_INFO */
+	UT_EQU(field(b, 8), SZ);
+	UT_EQU(field(b, 16), sysfs("phys_addr"));
+	UT_EQU(field(b, 24), CANARY);
+	/* SET_SYNC, command 0 (store): offset 0x1000, size 0x2000, dir 2, mode 5 */
+	f = SYNC_FLAGS(0, 2, 5);
+	memcpy(b, &f, 8);
+	v = 0x2000;
+	memcpy(b + 8, &v, 8);
+	v = 0x1000;
+	memcpy(b + 16, &v, 8);
+	TU_IOCTL_X(fd, 0x40185509UL, b);		/* SET_SYNC */
+	UT_EQU(sysfs("sync_offset"), 0x1000);
+	UT_EQU(sysfs("sync_size"), 0x2000);
+	UT_EQU(sysfs("sync_direction"), 2);
+	UT_EQU(sysfs("sync_mode"), 5);
+	memset(b, 0xA5, sizeof(b));
+	TU_IOCTL_X(fd, 0x80185508UL, b);		/* GET_SYNC */
+	UT_EQU(field(b, 8), 0x2000);
+	UT_EQU(field(b, 16), 0x1000);
+	UT_EQU(SYNC_DIR(field(b, 0)), 2);
+	UT_EQU(SYNC_MODE(field(b, 0)), 5);
+	UT_EQU(field(b, 24), CANARY);
+	close(fd);
 }
 
 UT_TEST(C4_unknown_request_enotty, PARAMS)

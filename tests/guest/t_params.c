@@ -310,15 +310,72 @@ static uint64_t mask_bits(const char *dev)
 	return info.flags & U_DMA_BUF_DEV_INFO_DMA_MASK_MASK;
 }
 
+/*
+ * That the allocation honours the mask can only be seen where there is
+ * memory above 4 GiB: A3_dma_mask_32_below_4gib_* (a check here that the
+ * buffer lies below 4 GiB could not fail in a 512 MiB guest).
+ */
 UT_TEST(A3_dma_mask_default_32, "udmabuf0=0x10000")
 {
-	uint64_t pa = ut_sysfs_u64("udmabuf0", "phys_addr");
-
 	UT_EQ(mask_bits("udmabuf0"), 32);
-	/* the 32-bit mask is honoured by the allocation */
-	if (pa + 0x10000 > (1ULL << 32))
-		UT_FAIL("buffer at 0x%llx: expected it below 4 GiB with the "
-			"default 32-bit DMA mask", (unsigned long long)pa);
+}
+
+#define A3_PARAMS "udmabuf0=4096 udmabuf1=0x10000 udmabuf2=0x100000"
+
+static void expect_below_4gib_x(const char *dev, uint64_t size)
+{
+	uint64_t pa = ut_sysfs_u64(dev, "phys_addr");
+
+	if (pa + size > (1ULL << 32))
+		UT_FAIL("%s: %llu bytes at 0x%llx: expected them below 4 GiB "
+			"with a 32-bit DMA mask", dev,
+			(unsigned long long)size, (unsigned long long)pa);
+}
+
+/*
+ * In a guest with memory above 4 GiB: buffers with the default 32-bit mask
+ * (parameters and manager) lie below 4 GiB, and the same sizes with a
+ * 64-bit mask come from above at least once, which shows that the check
+ * can fail here.
+ */
+static void mask_32_below_4gib_x(void)
+{
+	static const uint64_t sizes[] = { 4096, 0x10000, 0x100000 };
+	char sz[32], name[32];
+	int above = 0;
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "udmabuf%d", i);
+		UT_EQ(mask_bits(name), 32);
+		expect_below_4gib_x(name, sizes[i]);
+	}
+	for (int i = 0; i < 3; i++) {
+		snprintf(sz, sizeof(sz), "%llu", (unsigned long long)sizes[i]);
+		tu_mgr_create_x("a3m32", sz, NULL);
+		UT_EQ(mask_bits("a3m32"), 32);
+		expect_below_4gib_x("a3m32", sizes[i]);
+		tu_mgr_create_x("a3m64", sz, "dma-mask=64");
+		UT_EQ(mask_bits("a3m64"), 64);
+		if (ut_sysfs_u64("a3m64", "phys_addr") >= (1ULL << 32))
+			above++;
+		tu_mgr_delete_x("a3m32");
+		tu_mgr_delete_x("a3m64");
+	}
+	if (!above)
+		UT_FAIL("no buffer with a 64-bit DMA mask came from above 4 GiB: "
+			"this guest cannot show that a 32-bit mask is honoured");
+}
+
+/* arm64, 8 GiB (tests/boots.conf "big") */
+UT_TEST_BOOT(A3_dma_mask_32_below_4gib_big, A3_PARAMS, "big")
+{
+	mask_32_below_4gib_x();
+}
+
+/* x86_64, 6 GiB (tests/boots.conf "high") */
+UT_TEST_BOOT(A3_dma_mask_32_below_4gib_high, A3_PARAMS, "high")
+{
+	mask_32_below_4gib_x();
 }
 
 UT_TEST(A3_dma_mask_bit_64_loads, "udmabuf0=0x10000 dma_mask_bit=64")

@@ -198,6 +198,10 @@ UT_TEST_BOOT(H3_buffer_above_4gib, "", "big")
 	if (!tu_class_exists(d))
 		UT_FAIL("expected the 4 GiB + 1 MiB device-tree buffer %s; "
 			"log:\n%s", d, ut_log());
+	/* the region lies above 4 GiB: so must the buffer */
+	if (ut_sysfs_u64(d, "phys_addr") < 4 * TU_GIB)
+		UT_FAIL("%s at 0x%llx: expected it above 4 GiB, in its region",
+			d, (unsigned long long)ut_sysfs_u64(d, "phys_addr"));
 	check_size_everywhere(d, size);
 	touch_ends(d, size);
 	/* positions above 4 GiB through read/write/lseek */

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -393,8 +394,17 @@ void tu_kp_setup_x(void)
 {
 	int r;
 
+	/*
+	 * The kprobes are the only proof that cache maintenance reaches the
+	 * architecture: without them a test proves nothing, so a guest
+	 * without them (tracefs not mounted, a kernel without
+	 * CONFIG_KPROBE_EVENTS) fails it.  Tests call this only where
+	 * arch_sync_dma_* exist (arm).
+	 */
 	if (access(TRACEFS "/kprobe_events", F_OK) != 0)
-		UT_SKIP("no " TRACEFS "/kprobe_events in this kernel");
+		UT_FAIL("no " TRACEFS "/kprobe_events (tracefs not mounted, "
+			"or a kernel without kprobe events): the cache "
+			"maintenance cannot be observed");
 	/* a test that failed earlier may have left them enabled */
 	if (kp_have_event("cpu") || kp_have_event("dev"))
 		ut_write_file(TRACEFS "/events/udmabuf/enable", "0");
@@ -485,4 +495,58 @@ uint64_t tu_log_value(const char *log, const char *dev, const char *key,
 		UT_FAIL("kernel log: expected a line \"%s<value>\"; log:\n%s",
 			pat, log);
 	return strtoull(p + strlen(pat), NULL, base);
+}
+
+/* ------------------------------------------------- page-table helper */
+
+#define HELPER_KO	"/lib/modules/udmabuf-test-helper.ko"
+#define HELPER_PTE	"/sys/kernel/debug/udmabuf-test/pte"
+
+void tu_helper_load_x(void)
+{
+	int fd;
+
+	if (access(HELPER_PTE, F_OK) == 0)
+		return;
+	/* run-target.sh packs it into every guest: missing is a failure */
+	fd = open(HELPER_KO, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		UT_FAIL("the page-table helper %s is missing from this guest "
+			"(%s); see build-kmod in the report", HELPER_KO,
+			strerror(errno));
+	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+		UT_FAIL("loading %s: %s", HELPER_KO, strerror(errno));
+	close(fd);
+	if (access(HELPER_PTE, F_OK))
+		UT_FAIL("%s missing after loading the helper", HELPER_PTE);
+}
+
+int tu_pte_x(const void *addr, char *kind, size_t len, uint64_t *pfn)
+{
+	char a[32], out[128], *p;
+	int fd = open(HELPER_PTE, O_RDWR | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		UT_FAIL("open %s: %s", HELPER_PTE, strerror(errno));
+	snprintf(a, sizeof(a), "0x%lx", (unsigned long)addr);
+	if (write(fd, a, strlen(a)) < 0)
+		UT_FAIL("write %s: %s", HELPER_PTE, strerror(errno));
+	n = read(fd, out, sizeof(out) - 1);
+	close(fd);
+	if (n <= 0)
+		UT_FAIL("read %s: %s", HELPER_PTE, n ? strerror(errno) :
+			"nothing");
+	out[n] = '\0';
+	if (kind)
+		snprintf(kind, len, "%.*s", (int)strcspn(out, " \n"), out);
+	if (!strncmp(out, "none", 4))
+		return 0;
+	p = strstr(out, " pfn 0x");
+	if (!p)
+		UT_FAIL("%s: expected \"<kind> 0x<pte> pfn 0x<pfn>\", saw "
+			"\"%s\"", HELPER_PTE, out);
+	if (pfn)
+		*pfn = strtoull(p + 7, NULL, 16);
+	return 1;
 }

@@ -97,9 +97,9 @@ struct tu_sync_call {
 };
 
 /*
- * Define and enable the kprobe events udmabuf/cpu and udmabuf/dev.  Skips
- * the test when the kernel has no kprobe events; fails it when the probes
- * cannot be placed.
+ * Define and enable the kprobe events udmabuf/cpu and udmabuf/dev.  Fails
+ * the test when the kernel has no kprobe events or the probes cannot be
+ * placed (never a skip: they are the only proof of cache maintenance).
  */
 void tu_kp_setup_x(void);
 void tu_kp_clear(void);		/* empty the trace buffer */
@@ -110,5 +110,17 @@ void tu_kp_clear(void);		/* empty the trace buffer */
 int tu_kp_collect(struct tu_sync_call *calls, int max, uint64_t lo,
 		  uint64_t hi);
 void tu_kp_stop(void);		/* disable the events */
+
+/* ---- the page-table helper module (tests/kmod) ---- */
+/* load it if needed; fails the test when it is missing from the guest */
+void tu_helper_load_x(void);
+/*
+ * The pte that maps addr in this process, as the kernel installed it: kind
+ * (the memory type, see tests/kmod/udmabuf_test_helper.c) into kind, the
+ * page frame number into *pfn (either may be NULL).  Returns 1, or 0 when
+ * no pte is present (kind "none").  Touch the page first: mappings may be
+ * populated lazily.
+ */
+int tu_pte_x(const void *addr, char *kind, size_t len, uint64_t *pfn);
 
 #endif /* TU_HELPERS_H */

@@ -2,6 +2,10 @@
 /*
  * ut runner: see ut.h.  Usage:
  *   udmabuf-test [--boot NAME] [--only PREFIX[,PREFIX...]] [--tag TAG] [--list]
+ *   udmabuf-test --boots
+ * --list prints the ids the same options would run, one a line; --boots
+ * prints every boot name any test is bound to, with its number of tests
+ * ("<boot> <n>"), so that the host can check them against tests/boots.conf.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -81,10 +85,16 @@ int ut_log_contains(const char *text)
 	return strstr(ut_log(), text) != NULL;
 }
 
+/*
+ * "is still referenced" / "leaking": the driver's own words when it must
+ * leak a buffer because someone still holds its pages (udmabuf_buffer.c).
+ * Keep in step with KERNEL_BAD in scripts/run-target.sh.
+ */
 static const char *const bad_log_words[] = {
 	"WARNING:", "BUG:", "Oops", "Call Trace", "kernel BUG", "UBSAN:",
 	"KASAN:", "list_del corruption", "Bad page", "general protection",
-	"Unable to handle kernel", NULL
+	"Unable to handle kernel", "Kernel panic", "is still referenced",
+	"leaking", NULL
 };
 
 static const char *log_bad_word(const char *log)
@@ -315,18 +325,48 @@ static int cmp_tests(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* append a line to the captured output of a test */
+static void msg_add(char *msg, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void msg_add(char *msg, size_t size, const char *fmt, ...)
+{
+	size_t l = strlen(msg);
+	va_list ap;
+
+	if (l + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg + l, size - l, fmt, ap);
+	va_end(ap);
+}
+
+/* a skip counts only with a reason (UT_SKIP("...")) */
+static int has_skip_reason(const char *msg)
+{
+	const char *s = strstr(msg, "UT-SKIPMSG ");
+
+	if (!s)
+		return 0;
+	s += strlen("UT-SKIPMSG ");
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return *s && *s != '\n';
+}
+
 /*
  * Run one test.  Returns 0 pass, 1 fail, 2 skip; prints the result line.
  * A failure message printed by the child (UT-FAILMSG) is captured through
- * a pipe so that the result line carries it.
+ * a pipe so that the result line carries it.  Whatever goes wrong in the
+ * runner itself (no kernel log to check, no pipe, no child) is a FAIL with
+ * a message: a test that did not run never passes.
  */
 static int run_one(const struct ut_test *t, const char *tag)
 {
 	char msg[LOG_MAX / 4], wlog[LOG_MAX];
 	size_t wlen = 0, mlen = 0;
-	int pfd[2], st = 0, result, watch, loaded = 0;
+	int pfd[2], st = 0, result = 1, watch, loaded = 0;
 	const char *bad;
-	pid_t pid;
+	pid_t pid = -1;
 	char name[256];
 
 	snprintf(name, sizeof(name), "%s%s%s", t->id, tag ? " " : "",
@@ -334,6 +374,12 @@ static int run_one(const struct ut_test *t, const char *tag)
 	msg[0] = '\0';
 	wlog[0] = '\0';
 	watch = kmsg_open_at_end();
+	if (watch < 0) {
+		printf("FAIL %s: the runner cannot read the kernel log "
+		       "(/dev/kmsg: %s), so it cannot check the test\n", name,
+		       strerror(errno));
+		return 1;
+	}
 
 	if (t->params != UT_NOLOAD) {
 		int r = ut_load(t->params);
@@ -348,50 +394,81 @@ static int run_one(const struct ut_test *t, const char *tag)
 		loaded = 1;
 	}
 
-	if (pipe(pfd))
-		return 1;
-	fflush(stdout);
-	pid = fork();
+	if (pipe(pfd)) {
+		msg_add(msg, sizeof(msg), "UT-FAILMSG the runner could not "
+			"start the test: pipe() failed: %s\n",
+			strerror(errno));
+	} else {
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0) {
+			int e = errno;
+
+			close(pfd[0]);
+			close(pfd[1]);
+			msg_add(msg, sizeof(msg), "UT-FAILMSG the runner could "
+				"not start the test: fork() failed: %s\n",
+				strerror(e));
+		}
+	}
 	if (pid == 0) {
 		close(pfd[0]);
 		dup2(pfd[1], 1);
 		close(pfd[1]);
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		kmsg_fd = kmsg_open_at_end();
+		if (kmsg_fd < 0)
+			UT_FAIL("the test cannot read the kernel log "
+				"(/dev/kmsg: %s)", strerror(errno));
 		alarm(TEST_TIMEOUT_S);
 		t->fn();
 		fflush(stdout);
 		_exit(0);
 	}
-	close(pfd[1]);
-	for (;;) {
-		ssize_t n = read(pfd[0], msg + mlen, sizeof(msg) - 1 - mlen);
+	if (pid > 0) {
+		close(pfd[1]);
+		for (;;) {
+			ssize_t n = read(pfd[0], msg + mlen,
+					 sizeof(msg) - 1 - mlen);
 
-		if (n <= 0)
-			break;
-		mlen += n;
-		if (mlen >= sizeof(msg) - 1)
-			mlen = sizeof(msg) / 2;	/* keep reading, drop */
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			mlen += n;
+			if (mlen >= sizeof(msg) - 1)
+				mlen = sizeof(msg) / 2;	/* keep reading, drop */
+		}
+		msg[mlen] = '\0';
+		close(pfd[0]);
+		if (waitpid(pid, &st, 0) != pid) {
+			msg_add(msg, sizeof(msg), "UT-FAILMSG the runner lost "
+				"the test's process: waitpid() failed: %s\n",
+				strerror(errno));
+			st = 1 << 8;
+		} else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+			result = 0;
+		} else if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+			result = 2;
+		}
+		/* a failure message counts whatever the exit status says */
+		if (result != 1 && strstr(msg, "UT-FAILMSG ")) {
+			result = 1;
+		} else if (result == 2 && !has_skip_reason(msg)) {
+			msg_add(msg, sizeof(msg), "UT-FAILMSG the test exited "
+				"with the skip status 77 without a reason "
+				"(UT_SKIP)\n");
+			result = 1;
+		}
 	}
-	msg[mlen] = '\0';
-	close(pfd[0]);
-	waitpid(pid, &st, 0);
-
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		result = 0;
-	else if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
-		result = 2;
-	else
-		result = 1;
 
 	if (loaded || ut_module_loaded()) {
 		int r = ut_unload();
 
 		if (r && result != 1) {
-			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-				 "UT-FAILMSG unloading the module after the "
-				 "test: expected success, saw %s\n",
-				 strerror(-r));
+			msg_add(msg, sizeof(msg), "UT-FAILMSG unloading the "
+				"module after the test: expected success, saw "
+				"%s\n", strerror(-r));
 			result = 1;
 		}
 		/* never let one test's module state leak into the next */
@@ -401,15 +478,12 @@ static int run_one(const struct ut_test *t, const char *tag)
 		}
 	}
 
-	if (watch >= 0) {
-		kmsg_drain(watch, wlog, &wlen, sizeof(wlog));
-		close(watch);
-	}
+	kmsg_drain(watch, wlog, &wlen, sizeof(wlog));
+	close(watch);
 	bad = log_bad_word(wlog);
 	if (bad) {
-		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-			 "UT-FAILMSG kernel log contains \"%s\":\n%s\n", bad,
-			 wlog);
+		msg_add(msg, sizeof(msg), "UT-FAILMSG kernel log contains "
+			"\"%s\":\n%s\n", bad, wlog);
 		result = 1;
 	}
 
@@ -418,7 +492,7 @@ static int run_one(const struct ut_test *t, const char *tag)
 	} else if (result == 2) {
 		char *s = strstr(msg, "UT-SKIPMSG ");
 
-		printf("SKIP %s: %s", name, s ? s + 11 : "\n");
+		printf("SKIP %s: %s", name, s + 11);
 	} else {
 		char *s = strstr(msg, "UT-FAILMSG ");
 
@@ -437,12 +511,35 @@ static int run_one(const struct ut_test *t, const char *tag)
 	return result;
 }
 
+static const char *boot_of(const struct ut_test *t)
+{
+	return t->boot ? t->boot : "default";
+}
+
+/* --boots: "<boot> <number of tests>" for every boot a test names */
+static void print_boots(const struct ut_test **tests, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t count = 0, j;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(boot_of(tests[j]), boot_of(tests[i])))
+				break;
+		if (j < i)
+			continue;	/* printed already */
+		for (j = i; j < n; j++)
+			if (!strcmp(boot_of(tests[j]), boot_of(tests[i])))
+				count++;
+		printf("%s %zu\n", boot_of(tests[i]), count);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *boot = "default", *only = NULL, *tag = NULL;
 	size_t n = __stop_ut_tests - __start_ut_tests;
 	const struct ut_test **tests;
-	int pass = 0, fail = 0, skip = 0, list = 0;
+	int pass = 0, fail = 0, skip = 0, list = 0, boots = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--boot") && i + 1 < argc)
@@ -453,9 +550,12 @@ int main(int argc, char **argv)
 			tag = argv[++i];
 		else if (!strcmp(argv[i], "--list"))
 			list = 1;
+		else if (!strcmp(argv[i], "--boots"))
+			boots = 1;
 		else {
 			fprintf(stderr, "usage: %s [--boot NAME] [--only "
-				"PREFIX,...] [--tag TAG] [--list]\n", argv[0]);
+				"PREFIX,...] [--tag TAG] [--list] | --boots\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -468,14 +568,18 @@ int main(int argc, char **argv)
 	memcpy(tests, __start_ut_tests, n * sizeof(*tests));
 	qsort(tests, n, sizeof(*tests), cmp_tests);
 
-	if (ut_module_loaded() && ut_unload())
+	if (boots) {
+		print_boots(tests, n);
+		free(tests);
+		return 0;
+	}
+	if (!list && ut_module_loaded() && ut_unload())
 		fprintf(stderr, "ut: cannot unload a module left loaded\n");
 
 	for (size_t i = 0; i < n; i++) {
 		const struct ut_test *t = tests[i];
-		const char *tb = t->boot ? t->boot : "default";
 
-		if (strcmp(tb, boot) || !matches(t->id, only))
+		if (strcmp(boot_of(t), boot) || !matches(t->id, only))
 			continue;
 		if (list) {
 			printf("%s\n", t->id);

@@ -8,8 +8,11 @@
  * child process (so a crash, SIGBUS or failed assertion ends only that test
  * and the kernel reclaims its files and mappings), unloads the module (a
  * refused unload is a failure: something leaked a reference), and fails the
- * test if the kernel log of that test holds WARNING, BUG, Oops or a call
- * trace.  Output, one line per test:
+ * test if the kernel log of that test holds WARNING, BUG, Oops, a call
+ * trace or the driver's "is still referenced ... leaking".  A test the
+ * runner cannot start (no pipe, no fork, no kernel log to watch) fails, a
+ * failure message fails the test whatever its exit status, and a skip
+ * needs a reason.  Output, one line per test:
  *     PASS <id>
  *     FAIL <id>: <file>:<line>: <what was expected and what was seen>
  *     SKIP <id>: <reason>
@@ -50,6 +53,11 @@ struct ut_test {
 /* ---- assertions: each failing one prints expected/seen and ends the test */
 void ut_fail_at(const char *file, int line, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
+/*
+ * Skip only for what the target cannot have (its architecture or emulated
+ * machine), and say which: a missing facility of the test environment
+ * (kprobes, tracefs, the helper module) is a failure.
+ */
 void ut_skip(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 

@@ -5,13 +5,16 @@
  *
  * /sys/kernel/debug/udmabuf-test/pte: write a user virtual address of the
  * writing process (decimal or 0x hex); a following read of the same open
- * file returns "<kind> 0x<pte value>\n" where kind is the memory type of the
- * page-table entry that maps it:
+ * file returns "<kind> 0x<pte value> pfn 0x<page frame number>\n" where kind
+ * is the memory type of the page-table entry that maps it:
  *   arm64: normal | normal-tagged | normal-nc | device-nGnRnE | device-nGnRE
  *   arm:   writealloc | writeback | writethrough | bufferable | uncached |
  *          dev-shared | dev-wc | dev-cached | other
  *   x86:   wb | wc | uc- | uc | other (from the PAT/PCD/PWT bits)
- * or "none" when nothing is mapped there.
+ * or "none" when nothing is mapped there.  The page frame number is
+ * pte_pfn() of that entry: the tests compare it with the buffer's
+ * phys_addr, a proof of the address independent of the driver's report.
+ * Mappings may be populated lazily: the tests touch a page before asking.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -21,8 +24,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#define HELPER_RESULT_LEN	96
+
 struct helper_pte_query {
-	char result[64];	/* helper_pte_fn() writes at most 64 */
+	char result[HELPER_RESULT_LEN];
 };
 
 static const char *helper_pte_kind(pte_t pte)
@@ -85,15 +90,16 @@ static int helper_pte_fn(pte_t *ptep, unsigned long addr, void *data)
 	char *out = data;
 
 	if (pte_present(pte))
-		snprintf(out, 64, "%s 0x%llx\n", helper_pte_kind(pte),
-			 (unsigned long long)pte_val(pte));
+		snprintf(out, HELPER_RESULT_LEN, "%s 0x%llx pfn 0x%lx\n",
+			 helper_pte_kind(pte), (unsigned long long)pte_val(pte),
+			 (unsigned long)pte_pfn(pte));
 	return 0;
 }
 
 /*
  * The pte of addr in current->mm (caller holds the mmap lock), through the
  * page-table walker every kernel since 5.10 exports.  The tests only ask for
- * mapped addresses, so it never has a table to allocate.
+ * mapped addresses they have touched, so it never has a table to allocate.
  */
 static void helper_pte_lookup(unsigned long addr, char *out, size_t len)
 {
@@ -104,8 +110,10 @@ static void helper_pte_lookup(unsigned long addr, char *out, size_t len)
 
 static int helper_pte_open(struct inode *inode, struct file *file)
 {
-	file->private_data = kzalloc(sizeof(struct helper_pte_query), GFP_KERNEL);
-	return file->private_data ? 0 : -ENOMEM;
+	struct helper_pte_query *q = kzalloc(sizeof(*q), GFP_KERNEL);
+
+	file->private_data = q;
+	return q ? 0 : -ENOMEM;
 }
 
 static int helper_pte_release(struct inode *inode, struct file *file)
@@ -115,7 +123,7 @@ static int helper_pte_release(struct inode *inode, struct file *file)
 }
 
 static ssize_t helper_pte_write(struct file *file, const char __user *ubuf,
-			 size_t count, loff_t *ppos)
+				size_t count, loff_t *ppos)
 {
 	struct helper_pte_query *q = file->private_data;
 	unsigned long addr;
@@ -130,8 +138,8 @@ static ssize_t helper_pte_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
-static ssize_t helper_pte_read(struct file *file, char __user *ubuf, size_t count,
-			loff_t *ppos)
+static ssize_t helper_pte_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
 {
 	struct helper_pte_query *q = file->private_data;
 
