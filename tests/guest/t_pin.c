@@ -280,38 +280,6 @@ static void check_short_pins_refused(const char *dev, size_t len)
 	close(fd);
 }
 
-/* the largest block the buddy allocator gives: from /proc/buddyinfo */
-static size_t buddy_max_bytes(void)
-{
-	char line[512], *p;
-	int orders = 0;
-	FILE *f = fopen("/proc/buddyinfo", "r");
-
-	if (!f || !fgets(line, sizeof(line), f))
-		UT_FAIL("reading /proc/buddyinfo: %s", strerror(errno));
-	fclose(f);
-	/* "Node 0, zone   DMA   n0 n1 ... n(MAX-1)" */
-	p = strstr(line, "zone");
-	if (!p)
-		UT_FAIL("unexpected /proc/buddyinfo line: %s", line);
-	p += 4;
-	while (*p == ' ')
-		p++;
-	p += strcspn(p, " ");	/* the zone name */
-	for (;;) {
-		char *end;
-
-		strtoul(p, &end, 10);
-		if (end == p)
-			break;
-		orders++;
-		p = end;
-	}
-	if (orders < 2)
-		UT_FAIL("no buddy orders in /proc/buddyinfo: %s", line);
-	return tu_page_size() << (orders - 1);
-}
-
 /*
  * A buffer one page larger than the buddy allocator's largest block: it
  * comes from a range of an ordinary zone (alloc_contig_range), or from CMA
@@ -319,7 +287,7 @@ static size_t buddy_max_bytes(void)
  */
 static size_t create_large_buffer_x(const char *name, const char *opts)
 {
-	size_t len = buddy_max_bytes() + tu_page_size();
+	size_t len = tu_buddy_max_bytes() + tu_page_size();
 	int r = ut_mgr("create %s %zu%s%s", name, len, opts ? " " : "",
 		       opts ? opts : "");
 

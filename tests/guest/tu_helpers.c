@@ -550,3 +550,35 @@ int tu_pte_x(const void *addr, char *kind, size_t len, uint64_t *pfn)
 		*pfn = strtoull(p + 7, NULL, 16);
 	return 1;
 }
+
+/* the largest block the buddy allocator gives: from /proc/buddyinfo */
+size_t tu_buddy_max_bytes(void)
+{
+	char line[512], *p;
+	int orders = 0;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	if (!f || !fgets(line, sizeof(line), f))
+		UT_FAIL("reading /proc/buddyinfo: %s", strerror(errno));
+	fclose(f);
+	/* "Node 0, zone   DMA   n0 n1 ... n(MAX-1)" */
+	p = strstr(line, "zone");
+	if (!p)
+		UT_FAIL("unexpected /proc/buddyinfo line: %s", line);
+	p += 4;
+	while (*p == ' ')
+		p++;
+	p += strcspn(p, " ");	/* the zone name */
+	for (;;) {
+		char *end;
+
+		strtoul(p, &end, 10);
+		if (end == p)
+			break;
+		orders++;
+		p = end;
+	}
+	if (orders < 2)
+		UT_FAIL("no buddy orders in /proc/buddyinfo: %s", line);
+	return tu_page_size() << (orders - 1);
+}

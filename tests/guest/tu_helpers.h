@@ -20,6 +20,8 @@
 #define TU_GIB		(1024ULL * 1024ULL * 1024ULL)
 
 size_t tu_page_size(void);
+/* the largest block the buddy allocator gives (/proc/buddyinfo) */
+size_t tu_buddy_max_bytes(void);
 int tu_is_arch(const char *machine);	/* ut_arch() equals machine */
 int tu_is_64bit_user(void);		/* sizeof(void *) == 8 */
 
