@@ -346,7 +346,10 @@ report() {
 #                                      beside this tree)
 # Without it the bench prints this driver's figures alone.
 #   BENCH_SIZE=<bytes>  buffer size (default: 32 MiB on arm64, 4 MiB elsewhere)
-#   BENCH_REPS=<n>      repetitions per figure, medians printed (default 9)
+#   BENCH_ROUNDS=<n>    rounds, each loads the established driver, measures,
+#                       unloads it, then the same with this one (default 3)
+#   BENCH_REPS=<n>      repetitions per figure and round (default 5); the
+#                       tables show the median of all rounds' repetitions
 
 # bench_est_build: sets EST_KO and EST_DESC, or EST_NOTE saying why not.
 bench_est_build() {
@@ -407,8 +410,9 @@ bench_est_build() {
 bench_pack() {
 	local d=$W/initramfs-default
 	BENCH_SIZE=${BENCH_SIZE:-$([ "$A_KARCH" = arm64 ] && echo 33554432 || echo 4194304)}
-	BENCH_REPS=${BENCH_REPS:-9}
-	B_CMDLINE="$B_CMDLINE ut.bench_size=$BENCH_SIZE ut.bench_reps=$BENCH_REPS"
+	BENCH_REPS=${BENCH_REPS:-5}
+	BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+	B_CMDLINE="$B_CMDLINE ut.bench_size=$BENCH_SIZE ut.bench_reps=$BENCH_REPS ut.bench_rounds=$BENCH_ROUNDS"
 	B_TIMEOUT=${BENCH_TIMEOUT:-3000}
 	if bench_est_build; then
 		cp "$EST_KO" "$d/lib/modules/u-dma-buf-est.ko"
@@ -429,7 +433,8 @@ bench_report() {
 	*) base=-1 ;;
 	esac
 	awk -v t="$T" -v arch="$A_KARCH" -v base="$base" -v estdesc="$EST_DESC" \
-		-v estnote="$EST_NOTE" -v summary="$W/summary.txt" '
+		-v estnote="$EST_NOTE" -v summary="$W/summary.txt" \
+		-v load="$BENCH_LOAD" -v rounds="$BENCH_ROUNDS" -v ncpu="$(nproc)" '
 	function num(x) { return x == "" ? "-" : sprintf("%d", x) }
 	function us(x) { return x == "" ? "-" : sprintf("%.1f", x) }
 	function ratio(o, e) {
@@ -444,30 +449,68 @@ bench_report() {
 	function short(text, judged, ok) {
 		return text == "" ? "" : "[" text (judged ? (ok ? " ok" : " NO") : "") "]"
 	}
-	function row(what, e, o, r, g) {
-		printf "  %-38s %13s %13s %9s   %s\n", what, e, o, r, g
+	# a row of figures; with key, also the ratio of the minima
+	function row(what, e, o, r, g, key,   m) {
+		m = ""
+		if (key != "")
+			m = ratio(mn[("ours" SUBSEP v SUBSEP key)], mn[("est" SUBSEP ev SUBSEP key)])
+		printf "  %-38s %12s %12s %8s %8s   %s\n", what, e, o, r, m, g
+	}
+	# median (or with m, the minimum) of a list of values
+	function median(s, m,   v, n, i, j, x) {
+		n = split(s, v, " ")
+		for (i = 2; i <= n; i++) {
+			x = v[i] + 0
+			for (j = i - 1; j >= 1 && v[j] + 0 > x; j--)
+				v[j + 1] = v[j]
+			v[j + 1] = x
+		}
+		if (m)
+			return v[1]
+		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 	}
 	$1 == "MC" {
-		mc[$2, $3, $4] = $5
+		k = $2 SUBSEP $3 SUBSEP $4
+		for (i = 5; i <= NF; i++) {
+			samples[k] = samples[k] " " $i
+			nsamples[k]++
+		}
 		if ($4 ~ /^munmap_us@/ && !(($4) in seenn)) {
 			seenn[$4] = 1
 			lens[++nl] = substr($4, 11)
 		}
 	}
-	$1 == "MCI" && $3 == "variant" { if ($2 == "ours") vars[++nv] = $4; vdesc[$2, $4] = $5; next }
+	$1 == "MCI" && $3 == "variant" {
+		if ($2 == "ours" && !(($4) in seenv)) {
+			seenv[$4] = 1
+			vars[++nv] = $4
+		}
+		vdesc[$2, $4] = $5
+		next
+	}
 	$1 == "MCI" { info[$2, $3] = $4 }
 	$1 == "MT" && $4 == "lost-events" { lost[$2] = $5; next }
 	$1 == "MT" { mt[$2, $4] = $5; if (!($4 in seenf)) { seenf[$4] = 1; funcs[++nf] = $4 } }
 	$1 == "MCE" { d = $2; $1 = $2 = ""; sub(/^ +/, ""); err[d] = err[d] (err[d] ? "; " : "") $0 }
 	END {
+		for (k in samples) {
+			mc[k] = median(samples[k], 0)
+			mn[k] = median(samples[k], 1)
+		}
 		have = (("est", "default", "mmap_us") in mc)
 		pages = info["ours", "pages"]
 		arm = (arch == "arm64" || arch == "arm")
-		printf "Mapping costs on %s: buffer of %d KiB (%d pages), median of %s runs\n",
-			t, info["ours", "size"] / 1024, pages, info["ours", "reps"]
+		printf "Mapping costs on %s: buffer of %d KiB (%d pages); each figure the median of\n",
+			t, info["ours", "size"] / 1024, pages
+		printf "%d runs: %s rounds of %s, each round the established driver then this one.\n",
+			nsamples["ours", "default", "mmap_us"], rounds, info["ours", "reps"]
 		print "Times: wall clock (CLOCK_MONOTONIC) under QEMU TCG, an emulated CPU: absolute"
-		print "times mean little; only the ratios between the two drivers, measured one"
-		print "after the other in this same boot, mean something. Fault counts are exact."
+		print "times mean little; only the ratios between the two drivers, measured in this"
+		printf "same boot, mean something (host load average before/after: %s). Fault\n", load
+		print "counts are exact. \"minima\": the ratio of the fastest runs, the least disturbed."
+		split(load, l, "/")
+		if (l[1] + 0 > ncpu || l[2] + 0 > ncpu)
+			printf "NOTE: the host was busy (load above its %d CPUs): times are disturbed, run again when it is idle.\n", ncpu
 		if (have)
 			printf "established driver: %s; loaded with its defaults: quirk_mmap_mode=%s, sync_mode=%s\n",
 				estdesc, info["est", "quirk_mmap_mode"], info["est", "sync_mode"]
@@ -486,11 +529,12 @@ bench_report() {
 			ev = (("est", v, "mmap_us") in mc) ? v : "default"
 			printf "\nthis driver \"%s\" (%s) against the established driver", v, vdesc["ours", v]
 			printf have ? " \"%s\" (%s)\n" : " (not measured)\n", ev, vdesc["est", ev]
-			row("figure", "established", "this driver", "ratio", "goal")
+			printf "  %-38s %12s %12s %8s %8s   %s\n", "figure (medians)", "established",
+				"this driver", "ratio", "minima", "goal"
 
 			e = mc["est", ev, "mmap_us"]; o = mc["ours", v, "mmap_us"]
 			ok = o <= 1.5 * e
-			row("mmap() of the whole buffer, us", us(e), us(o), ratio(o, e), goal("<= 1.5x", have, ok))
+			row("mmap() of the whole buffer, us", us(e), us(o), ratio(o, e), goal("<= 1.5x", have, ok), "mmap_us")
 			s_mmap = ratio(o, e) " " short("<=1.5x", have, ok)
 
 			e = mc["est", ev, "read_faults"]; o = mc["ours", v, "read_faults"]
@@ -501,7 +545,7 @@ bench_report() {
 			s_rf = num(o) "/" num(e) " " short(have ? sprintf("<=%d", lim) : arm ? "<=est/16" : "<=est", have, ok)
 
 			e = mc["est", ev, "read_us"]; o = mc["ours", v, "read_us"]
-			row("first read of every page, us", us(e), us(o), ratio(o, e), "")
+			row("first read of every page, us", us(e), us(o), ratio(o, e), "", "read_us")
 
 			e = mc["est", ev, "write_faults"]; o = mc["ours", v, "write_faults"]
 			lim = base * pages
@@ -511,33 +555,35 @@ bench_report() {
 			s_wf = num(o) " " short(base < 0 ? "" : sprintf("<=%d", lim), base >= 0, ok)
 
 			e = mc["est", ev, "write_us"]; o = mc["ours", v, "write_us"]
-			row("first write of every page, us", us(e), us(o), ratio(o, e), "")
+			row("first write of every page, us", us(e), us(o), ratio(o, e), "", "write_us")
 
 			e = mc["est", ev, "mwu_us"]; o = mc["ours", v, "mwu_us"]
 			ok = o <= 0.5 * e
 			g = arch == "arm64" ? goal("<= 0.5x", have, ok) : "(a goal on arm64)"
-			row("mmap + write every page + munmap, us", us(e), us(o), ratio(o, e), g)
+			row("mmap + write every page + munmap, us", us(e), us(o), ratio(o, e), g, "mwu_us")
 			s_mwu = ratio(o, e) " " short(arch == "arm64" ? "<=0.5x" : "", have, ok)
 
 			e = mc["est", ev, "munmap_us"]; o = mc["ours", v, "munmap_us"]
-			row("munmap() of a written mapping, us", us(e), us(o), ratio(o, e), "")
+			row("munmap() of a written mapping, us", us(e), us(o), ratio(o, e), "", "munmap_us")
 			s_un = ratio(o, e)
 			e = mc["est", ev, "munmap_read_us"]; o = mc["ours", v, "munmap_read_us"]
-			row("munmap() of a read mapping, us", us(e), us(o), ratio(o, e), "")
+			row("munmap() of a read mapping, us", us(e), us(o), ratio(o, e), "", "munmap_read_us")
 			e = mc["est", ev, "munmap_untouched_us"]; o = mc["ours", v, "munmap_untouched_us"]
-			row("munmap() of an untouched mapping, us", us(e), us(o), ratio(o, e), "")
+			row("munmap() of an untouched mapping, us", us(e), us(o), ratio(o, e), "", "munmap_untouched_us")
 
 			printf "%-11s %-8s %-19s %-26s %-18s %-19s %s\n", t, v,
 				s_mmap, s_rf, s_wf, s_mwu, s_un >summary
 		}
 		if (nl) {
 			v = vars[1]
+			ev = "default"
 			printf "\nmunmap() of a written mapping by its length (\"%s\"), us; per page: the slope\n", v
-			row("pages", "established", "this driver", "ratio", "")
+			printf "  %-38s %12s %12s %8s %8s\n", "pages", "established",
+				"this driver", "ratio", "minima"
 			for (i = 1; i <= nl; i++) {
 				e = mc["est", "default", "munmap_us@" lens[i]]
 				o = mc["ours", v, "munmap_us@" lens[i]]
-				row(lens[i], us(e), us(o), ratio(o, e), "")
+				row(lens[i], us(e), us(o), ratio(o, e), "", "munmap_us@" lens[i])
 			}
 			if (nl > 1) {
 				dn = lens[nl] - lens[1]
@@ -573,8 +619,10 @@ if [ "$MODE" != test ]; then
 	boot_conf default
 	pack default >>"$W/$MODE-build.txt" || { cat "$W/$MODE-build.txt"; exit 1; }
 	[ "$MODE" = bench ] && bench_pack
+	BENCH_LOAD=$(cut -d ' ' -f 1 /proc/loadavg)
 	boot_guest default "$MODE"
 	qrc=$?
+	BENCH_LOAD="$BENCH_LOAD/$(cut -d ' ' -f 1 /proc/loadavg)"
 	log=$W/default.console.log
 	rm -f "$W/summary.txt"
 	if grep -qx "UT-$SEC-BEGIN" "$log" && [ "$MODE" = bench ]; then

@@ -19,9 +19,10 @@
  *   Mapping costs of an existing /dev/<name>, whatever driver made it (this
  *   one or the established one), as machine-readable lines for
  *   scripts/run-target.sh --bench:
- *     MCI <driver> <key> <value>                facts (size, pages, sysfs modes)
- *     MC  <driver> <variant> <metric> <value>   medians of <reps> runs
- *     MT  <driver> <variant> <function> <calls> ftrace counts of one munmap()
+ *     MCI <driver> <key> <value>                 facts (size, pages, sysfs modes)
+ *     MC  <driver> <variant> <metric> <values>   one value per run (<reps>);
+ *                                                the host takes the median
+ *     MT  <driver> <variant> <function> <calls>  ftrace counts of one munmap()
  *   A variant spec is label[,sync_mode=N][,o_sync]: write sync_mode first
  *   (restored afterwards), open with O_SYNC.  Default: one variant "default".
  *   Times are CLOCK_MONOTONIC wall clock in microseconds, page faults the
@@ -387,19 +388,6 @@ struct mc_variant {
 static const char *mc_driver = "driver";
 static int mc_reps = 7;
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* the first line of a file, without the newline; "" if unreadable */
 static void read_line(const char *path, char *buf, size_t len)
 {
@@ -451,16 +439,18 @@ static double mc_touch(void *p, size_t len, int write, double *faults)
 }
 
 static void mc_print(const struct mc_variant *v, const char *metric,
-		     double *vals)
+		     const double *vals)
 {
-	printf("MC %s %s %s %.3f\n", mc_driver, v->label, metric,
-	       median(vals, mc_reps));
+	printf("MC %s %s %s", mc_driver, v->label, metric);
+	for (int r = 0; r < mc_reps; r++)
+		printf(" %.3f", vals[r]);
+	printf("\n");
 }
 
-/* munmap() of a written mapping of len bytes, median of the repetitions */
-static double mc_unmap_touched(int fd, size_t len)
+/* munmap() of a written mapping of len bytes, each repetition */
+static void mc_unmap_touched(int fd, size_t len, double *u)
 {
-	double u[MC_MAX_REPS], t, f;
+	double t, f;
 
 	for (int r = 0; r < mc_reps; r++) {
 		void *p = mc_map(fd, len, &t);
@@ -468,7 +458,6 @@ static double mc_unmap_touched(int fd, size_t len)
 		mc_touch(p, len, 1, &f);
 		u[r] = mc_unmap(p, len);
 	}
-	return median(u, mc_reps);
 }
 
 /*
@@ -644,11 +633,14 @@ static void mc_variant(const struct mc_variant *v, int first, int trace)
 	if (first) {
 		for (int k = 8; k >= 1; k /= 2) {
 			size_t len = pages / k * pg;
+			char metric[32];
 
-			if (len)
-				printf("MC %s %s munmap_us@%zu %.3f\n",
-				       mc_driver, v->label, len / pg,
-				       mc_unmap_touched(fd, len));
+			if (!len)
+				continue;
+			mc_unmap_touched(fd, len, un_dirty);
+			snprintf(metric, sizeof(metric), "munmap_us@%zu",
+				 len / pg);
+			mc_print(v, metric, un_dirty);
 		}
 	}
 	if (trace)
