@@ -350,6 +350,8 @@ report() {
 #                       unloads it, then the same with this one (default 3)
 #   BENCH_REPS=<n>      repetitions per figure and round (default 5); the
 #                       tables show the median of all rounds' repetitions
+#   BENCH_EST_PARAMS=<p=v>[,<p=v>]...  parameters for the established driver
+#                       besides udmabuf0 (default none: what users get)
 
 # bench_est_build: sets EST_KO and EST_DESC, or EST_NOTE saying why not.
 bench_est_build() {
@@ -413,6 +415,7 @@ bench_pack() {
 	BENCH_REPS=${BENCH_REPS:-5}
 	BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 	B_CMDLINE="$B_CMDLINE ut.bench_size=$BENCH_SIZE ut.bench_reps=$BENCH_REPS ut.bench_rounds=$BENCH_ROUNDS"
+	[ -n "${BENCH_EST_PARAMS:-}" ] && B_CMDLINE="$B_CMDLINE ut.bench_est_params=$BENCH_EST_PARAMS"
 	B_TIMEOUT=${BENCH_TIMEOUT:-3000}
 	if bench_est_build; then
 		cp "$EST_KO" "$d/lib/modules/u-dma-buf-est.ko"
@@ -434,7 +437,8 @@ bench_report() {
 	esac
 	awk -v t="$T" -v arch="$A_KARCH" -v base="$base" -v estdesc="$EST_DESC" \
 		-v estnote="$EST_NOTE" -v summary="$W/summary.txt" \
-		-v load="$BENCH_LOAD" -v rounds="$BENCH_ROUNDS" -v ncpu="$(nproc)" '
+		-v load="$BENCH_LOAD" -v rounds="$BENCH_ROUNDS" -v ncpu="$(nproc)" \
+		-v estparams="${BENCH_EST_PARAMS:-}" '
 	function num(x) { return x == "" ? "-" : sprintf("%d", x) }
 	function us(x) { return x == "" ? "-" : sprintf("%.1f", x) }
 	function ratio(o, e) {
@@ -512,8 +516,9 @@ bench_report() {
 		if (l[1] + 0 > ncpu || l[2] + 0 > ncpu)
 			printf "NOTE: the host was busy (load above its %d CPUs): times are disturbed, run again when it is idle.\n", ncpu
 		if (have)
-			printf "established driver: %s; loaded with its defaults: quirk_mmap_mode=%s, sync_mode=%s\n",
-				estdesc, info["est", "quirk_mmap_mode"], info["est", "sync_mode"]
+			printf "established driver: %s; loaded with %s: quirk_mmap_mode=%s, sync_mode=%s\n",
+				estdesc, estparams == "" ? "its defaults" : estparams,
+				info["est", "quirk_mmap_mode"], info["est", "sync_mode"]
 		else
 			printf "established driver: NOT MEASURED (%s): this driver alone, no ratios\n",
 				estnote != "" ? estnote : err["est"]
