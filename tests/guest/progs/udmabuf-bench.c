@@ -639,7 +639,7 @@ static void mc_variant(const struct mc_variant *v, int first, int trace)
 				continue;
 			mc_unmap_touched(fd, len, un_dirty);
 			snprintf(metric, sizeof(metric), "munmap_us@%zu",
-				 len / pg);
+				 len / (size_t)pg);
 			mc_print(v, metric, un_dirty);
 		}
 	}
@@ -666,7 +666,7 @@ static int map_costs(struct mc_variant *vs, int nv, int trace)
 	close(fd);
 	size = bsize / pg * pg;
 	printf("MCI %s size %zu\n", mc_driver, size);
-	printf("MCI %s pages %zu\n", mc_driver, size / pg);
+	printf("MCI %s pages %zu\n", mc_driver, size / (size_t)pg);
 	printf("MCI %s reps %d\n", mc_driver, mc_reps);
 	for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
 		sysfs_read(facts[i], val, sizeof(val));
