@@ -89,11 +89,19 @@ check-all:
 demo:
 	@scripts/demo.sh $(DEMO_TARGET)
 
-# figures, not tests: udmabuf-bench in a guest of each BENCH_TARGETS
+# figures, not tests: udmabuf-bench in a guest of each BENCH_TARGETS, with
+# the established driver's mapping costs beside ours when its source is
+# there (scripts/run-target.sh, "bench"); last, the ratios of all targets
 BENCH_TARGETS ?= x86_64-6.1 arm64-6.1
 bench:
 	@for t in $(BENCH_TARGETS); do \
 		echo "== $$t"; scripts/run-target.sh --bench $$t || exit 1; \
+	done; \
+	echo "== mapping costs, this driver against the established one (goals in brackets)"; \
+	h=1; for t in $(BENCH_TARGETS); do \
+		f=$${UDMABUF_BUILD:-build}/$$t/bench/summary.txt; \
+		if [ -s $$f ]; then tail -n +$$h $$f; h=2; \
+		else echo "$$t: no figures"; fi; \
 	done
 
 lint:

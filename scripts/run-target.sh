@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run-target.sh TARGET        build, pack, boot and report one test target
 # run-target.sh --demo TARGET boot TARGET in demo mode, print what it shows
+# run-target.sh --bench TARGET  figures, not tests (see "bench" below)
 #
 # Test mode prints the target's report on stdout (PASS/FAIL/SKIP lines with
 # the target as a tag) and writes "pass fail skip" to $UT_COUNTS (default
@@ -419,6 +420,284 @@ report() {
 	fi
 }
 
+# ------------------------------------------------------------- bench
+# The bench compares mapping costs with the established driver
+# (ikwzm/u-dma-buf), built here with this target's headers and toolchain,
+# outside the project tree, never committed:
+#   UDMABUF_ESTABLISHED_SRC=<dir>      its source (Makefile, u-dma-buf.c), or
+#   UDMABUF_ESTABLISHED_GIT=<git dir>  a clone whose HEAD is taken
+#                                      (default /work/.mirror/ikwzm+udmabuf/repo)
+#   UDMABUF_ESTABLISHED_BUILD=<dir>    where, per target (default: est-build
+#                                      beside this tree)
+# Without it the bench prints this driver's figures alone.
+#   BENCH_SIZE=<bytes>  buffer size (default: 32 MiB on arm64, 4 MiB elsewhere)
+#   BENCH_ROUNDS=<n>    rounds, each loads the established driver, measures,
+#                       unloads it, then the same with this one (default 3)
+#   BENCH_REPS=<n>      repetitions per figure and round (default 5); the
+#                       tables show the median of all rounds' repetitions
+#   BENCH_EST_PARAMS=<p=v>[,<p=v>]...  parameters for the established driver
+#                       besides udmabuf0 (default none: what users get)
+
+# bench_est_build: sets EST_KO and EST_DESC, or EST_NOTE saying why not.
+bench_est_build() {
+	local src=${UDMABUF_ESTABLISHED_SRC:-}
+	local git=${UDMABUF_ESTABLISHED_GIT:-/work/.mirror/ikwzm+udmabuf/repo}
+	local d s log ver
+	d=${UDMABUF_ESTABLISHED_BUILD:-$(dirname "$REPO")/est-build}/$T
+	EST_KO='' EST_DESC='' EST_NOTE=''
+	if [ -z "$src" ] && ! git --git-dir="$git" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+		EST_NOTE="the established driver's source is not available (set UDMABUF_ESTABLISHED_SRC=<dir> or UDMABUF_ESTABLISHED_GIT=<git dir>)"
+		return 1
+	fi
+	mkdir -p "$d" || { EST_NOTE="cannot create $d"; return 1; }
+	s=$d/src log=$d/build.log
+	# the build directory may be shared by several trees
+	exec 7>"$d/.lock"
+	flock 7
+	rm -rf "$d/new"
+	mkdir -p "$d/new" "$s"
+	if [ -n "$src" ]; then
+		find "$src" -maxdepth 1 -type f -exec cp {} "$d/new/" \;
+		EST_DESC="from $src"
+	else
+		git --git-dir="$git" archive HEAD | tar -x -C "$d/new"
+		EST_DESC="$(git --git-dir="$git" describe --tags --always HEAD 2>/dev/null) from $git"
+	fi
+	if [ ! -f "$d/new/u-dma-buf.c" ]; then
+		EST_NOTE="no u-dma-buf.c in the established driver's source ($EST_DESC)"
+		exec 7>&-
+		return 1
+	fi
+	ver=$(sed -n 's/^#define[ \t]*DRIVER_VERSION[ \t]*"\(.*\)".*/\1/p' "$d/new/u-dma-buf.c" | head -n 1)
+	EST_DESC="version ${ver:-?}, $EST_DESC"
+	sync_tree "$d/new" "$s"
+	rm -f "$s/u-dma-buf.ko"
+	# its Makefile builds M=$(PWD): name the directory explicitly
+	# shellcheck disable=SC2086
+	if [ -n "$CHROOT" ]; then
+		chroot_run "$CHROOT" --bind "$s" /est make -C /est PWD=/est \
+			KERNEL_SRC="$KERNEL_SRC" ARCH="$A_KARCH" CROSS_COMPILE="$A_CROSS" $MAKE_EXTRA
+	else
+		make -C "$s" PWD="$s" KERNEL_SRC="$KERNEL_SRC" ARCH="$A_KARCH" \
+			CROSS_COMPILE="$A_CROSS" $MAKE_EXTRA
+	fi >"$log" 2>&1
+	if [ ! -s "$s/u-dma-buf.ko" ]; then
+		EST_NOTE="the established driver did not build for $KVER (log: $log)"
+		exec 7>&-
+		return 1
+	fi
+	mkdir -p "$W/est"
+	cp "$s/u-dma-buf.ko" "$W/est/u-dma-buf-est.ko"
+	exec 7>&-
+	EST_KO=$W/est/u-dma-buf-est.ko
+}
+
+# bench_pack: the established module into the default initramfs (packed
+# already), the bench's size and repetitions onto the command line.
+bench_pack() {
+	local d=$W/initramfs-default
+	BENCH_SIZE=${BENCH_SIZE:-$([ "$A_KARCH" = arm64 ] && echo 33554432 || echo 4194304)}
+	BENCH_REPS=${BENCH_REPS:-5}
+	BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+	B_CMDLINE="$B_CMDLINE ut.bench_size=$BENCH_SIZE ut.bench_reps=$BENCH_REPS ut.bench_rounds=$BENCH_ROUNDS"
+	[ -n "${BENCH_EST_PARAMS:-}" ] && B_CMDLINE="$B_CMDLINE ut.bench_est_params=$BENCH_EST_PARAMS"
+	B_TIMEOUT=${BENCH_TIMEOUT:-3000}
+	if bench_est_build; then
+		cp "$EST_KO" "$d/lib/modules/u-dma-buf-est.ko"
+		(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/default.cpio.gz"
+	fi
+}
+
+# bench_report FILE: the tables of the guest's MC/MCI/MT/MCE lines, and
+# $W/summary.txt: a header and one line per variant (make bench prints the
+# summaries of all targets last).
+bench_report() {
+	local base
+	# first writes before #7 (main 9899288): one fault per page where the
+	# CPU has no hardware dirty bit (QEMU's cortex-a57, 32-bit ARM)
+	case "$A_KARCH" in
+	x86_64) base=0 ;;
+	arm64 | arm) base=1 ;;
+	*) base=-1 ;;
+	esac
+	awk -v t="$T" -v arch="$A_KARCH" -v base="$base" -v estdesc="$EST_DESC" \
+		-v estnote="$EST_NOTE" -v summary="$W/summary.txt" \
+		-v load="$BENCH_LOAD" -v rounds="$BENCH_ROUNDS" -v ncpu="$(nproc)" \
+		-v estparams="${BENCH_EST_PARAMS:-}" '
+	function num(x) { return x == "" ? "-" : sprintf("%d", x) }
+	function us(x) { return x == "" ? "-" : sprintf("%.1f", x) }
+	function ratio(o, e) {
+		if (o == "" || e == "") return "-"
+		if (e == 0) return o == 0 ? "=" : "inf"
+		return sprintf(o / e < 0.1 ? "%.4fx" : "%.2fx", o / e)
+	}
+	# goal text, and " met"/" NOT MET" when it can be judged
+	function goal(text, judged, ok) {
+		return text (judged ? (ok ? ": met" : ": NOT MET") : "")
+	}
+	function short(text, judged, ok) {
+		return text == "" ? "" : "[" text (judged ? (ok ? " ok" : " NO") : "") "]"
+	}
+	# a row of figures; with key, also the ratio of the minima
+	function row(what, e, o, r, g, key,   m) {
+		m = ""
+		if (key != "")
+			m = ratio(mn[("ours" SUBSEP v SUBSEP key)], mn[("est" SUBSEP ev SUBSEP key)])
+		printf "  %-38s %12s %12s %8s %8s   %s\n", what, e, o, r, m, g
+	}
+	# median (or with m, the minimum) of a list of values
+	function median(s, m,   v, n, i, j, x) {
+		n = split(s, v, " ")
+		for (i = 2; i <= n; i++) {
+			x = v[i] + 0
+			for (j = i - 1; j >= 1 && v[j] + 0 > x; j--)
+				v[j + 1] = v[j]
+			v[j + 1] = x
+		}
+		if (m)
+			return v[1]
+		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	}
+	$1 == "MC" {
+		k = $2 SUBSEP $3 SUBSEP $4
+		for (i = 5; i <= NF; i++) {
+			samples[k] = samples[k] " " $i
+			nsamples[k]++
+		}
+		if ($4 ~ /^munmap_us@/ && !(($4) in seenn)) {
+			seenn[$4] = 1
+			lens[++nl] = substr($4, 11)
+		}
+	}
+	$1 == "MCI" && $3 == "variant" {
+		if ($2 == "ours" && !(($4) in seenv)) {
+			seenv[$4] = 1
+			vars[++nv] = $4
+		}
+		vdesc[$2, $4] = $5
+		next
+	}
+	$1 == "MCI" { info[$2, $3] = $4 }
+	$1 == "MT" && $4 == "lost-events" { lost[$2] = $5; next }
+	$1 == "MT" { mt[$2, $4] = $5; if (!($4 in seenf)) { seenf[$4] = 1; funcs[++nf] = $4 } }
+	$1 == "MCE" { d = $2; $1 = $2 = ""; sub(/^ +/, ""); err[d] = err[d] (err[d] ? "; " : "") $0 }
+	END {
+		for (k in samples) {
+			mc[k] = median(samples[k], 0)
+			mn[k] = median(samples[k], 1)
+		}
+		have = (("est", "default", "mmap_us") in mc)
+		pages = info["ours", "pages"]
+		arm = (arch == "arm64" || arch == "arm")
+		printf "Mapping costs on %s: buffer of %d KiB (%d pages); each figure the median of\n",
+			t, info["ours", "size"] / 1024, pages
+		printf "%d runs: %s rounds of %s, each round the established driver then this one.\n",
+			nsamples["ours", "default", "mmap_us"], rounds, info["ours", "reps"]
+		print "Times: wall clock (CLOCK_MONOTONIC) under QEMU TCG, an emulated CPU: absolute"
+		print "times mean little; only the ratios between the two drivers, measured in this"
+		printf "same boot, mean something (host load average before/after: %s). Fault\n", load
+		print "counts are exact. \"minima\": the ratio of the fastest runs, the least disturbed."
+		split(load, l, "/")
+		if (l[1] + 0 > ncpu || l[2] + 0 > ncpu)
+			printf "NOTE: the host was busy (load above its %d CPUs): times are disturbed, run again when it is idle.\n", ncpu
+		if (have)
+			printf "established driver: %s; loaded with %s: quirk_mmap_mode=%s, sync_mode=%s\n",
+				estdesc, estparams == "" ? "its defaults" : estparams,
+				info["est", "quirk_mmap_mode"], info["est", "sync_mode"]
+		else
+			printf "established driver: NOT MEASURED (%s): this driver alone, no ratios\n",
+				estnote != "" ? estnote : err["est"]
+		printf "this driver: quirk_mmap_mode=%s, sync_mode=%s\n",
+			info["ours", "quirk_mmap_mode"], info["ours", "sync_mode"]
+		if (err["ours"] != "")
+			printf "this driver: %s\n", err["ours"]
+		printf "%-11s %-8s %-19s %-26s %-18s %-19s %s\n", "target", "variant",
+			"mmap()", "first-read faults", "first-write faults",
+			"map+write+unmap", "munmap()" >summary
+		for (i = 1; i <= nv; i++) {
+			v = vars[i]
+			ev = (("est", v, "mmap_us") in mc) ? v : "default"
+			printf "\nthis driver \"%s\" (%s) against the established driver", v, vdesc["ours", v]
+			printf have ? " \"%s\" (%s)\n" : " (not measured)\n", ev, vdesc["est", ev]
+			printf "  %-38s %12s %12s %8s %8s   %s\n", "figure (medians)", "established",
+				"this driver", "ratio", "minima", "goal"
+
+			e = mc["est", ev, "mmap_us"]; o = mc["ours", v, "mmap_us"]
+			ok = o <= 1.5 * e
+			row("mmap() of the whole buffer, us", us(e), us(o), ratio(o, e), goal("<= 1.5x", have, ok), "mmap_us")
+			s_mmap = ratio(o, e) " " short("<=1.5x", have, ok)
+
+			e = mc["est", ev, "read_faults"]; o = mc["ours", v, "read_faults"]
+			lim = arm ? e / 16 : e
+			ok = o <= lim
+			g = have ? sprintf("<= %d (%s)", lim, arm ? "1/16 of established" : "established") : arm ? "<= 1/16 of established" : "<= established"
+			row("first read of every page, faults", num(e), num(o), ratio(o, e), goal(g, have, ok))
+			s_rf = num(o) "/" num(e) " " short(have ? sprintf("<=%d", lim) : arm ? "<=est/16" : "<=est", have, ok)
+
+			e = mc["est", ev, "read_us"]; o = mc["ours", v, "read_us"]
+			row("first read of every page, us", us(e), us(o), ratio(o, e), "", "read_us")
+
+			e = mc["est", ev, "write_faults"]; o = mc["ours", v, "write_faults"]
+			lim = base * pages
+			ok = o <= lim
+			g = base < 0 ? "no figure before #7 for " arch : sprintf("<= %d (before #7)", lim)
+			row("first write of every page, faults", num(e), num(o), ratio(o, e), goal(g, base >= 0, ok))
+			s_wf = num(o) " " short(base < 0 ? "" : sprintf("<=%d", lim), base >= 0, ok)
+
+			e = mc["est", ev, "write_us"]; o = mc["ours", v, "write_us"]
+			row("first write of every page, us", us(e), us(o), ratio(o, e), "", "write_us")
+
+			e = mc["est", ev, "mwu_us"]; o = mc["ours", v, "mwu_us"]
+			ok = o <= 0.5 * e
+			g = arch == "arm64" ? goal("<= 0.5x", have, ok) : "(a goal on arm64)"
+			row("mmap + write every page + munmap, us", us(e), us(o), ratio(o, e), g, "mwu_us")
+			s_mwu = ratio(o, e) " " short(arch == "arm64" ? "<=0.5x" : "", have, ok)
+
+			e = mc["est", ev, "munmap_us"]; o = mc["ours", v, "munmap_us"]
+			row("munmap() of a written mapping, us", us(e), us(o), ratio(o, e), "", "munmap_us")
+			s_un = ratio(o, e)
+			e = mc["est", ev, "munmap_read_us"]; o = mc["ours", v, "munmap_read_us"]
+			row("munmap() of a read mapping, us", us(e), us(o), ratio(o, e), "", "munmap_read_us")
+			e = mc["est", ev, "munmap_untouched_us"]; o = mc["ours", v, "munmap_untouched_us"]
+			row("munmap() of an untouched mapping, us", us(e), us(o), ratio(o, e), "", "munmap_untouched_us")
+
+			printf "%-11s %-8s %-19s %-26s %-18s %-19s %s\n", t, v,
+				s_mmap, s_rf, s_wf, s_mwu, s_un >summary
+		}
+		if (nl) {
+			v = vars[1]
+			ev = "default"
+			printf "\nmunmap() of a written mapping by its length (\"%s\"), us; per page: the slope\n", v
+			printf "  %-38s %12s %12s %8s %8s\n", "pages", "established",
+				"this driver", "ratio", "minima"
+			for (i = 1; i <= nl; i++) {
+				e = mc["est", "default", "munmap_us@" lens[i]]
+				o = mc["ours", v, "munmap_us@" lens[i]]
+				row(lens[i], us(e), us(o), ratio(o, e), "", "munmap_us@" lens[i])
+			}
+			if (nl > 1) {
+				dn = lens[nl] - lens[1]
+				e = mc["est", "default", "munmap_us@" lens[nl]]
+				if (e != "")
+					e = sprintf("%.3f", (e - mc["est", "default", "munmap_us@" lens[1]]) / dn)
+				o = mc["ours", v, "munmap_us@" lens[nl]]
+				if (o != "")
+					o = sprintf("%.3f", (o - mc["ours", v, "munmap_us@" lens[1]]) / dn)
+				row("us per page", e == "" ? "-" : e, o == "" ? "-" : o, ratio(o, e), "")
+			}
+		}
+		if (nf) {
+			printf "\nkernel functions that one munmap() of a written %d-page mapping calls (function tracer)\n", pages
+			row("function", "established", "this driver", "", "")
+			# a driver traced without lost events called the others 0 times
+			for (i = 1; i <= nf; i++)
+				row(funcs[i], lost["est"] == "0" ? mt["est", funcs[i]] + 0 : num(mt["est", funcs[i]]),
+					lost["ours"] == "0" ? mt["ours", funcs[i]] + 0 : num(mt["ours", funcs[i]]), "", "")
+			row("(events lost)", lost["est"] == "" ? "-" : lost["est"], lost["ours"] == "" ? "-" : lost["ours"], "", "")
+		}
+	}' "$1"
+}
+
 # ------------------------------------------------------------------ main
 # demo and bench: one default boot, print what the guest shows
 if [ "$MODE" != test ]; then
@@ -429,10 +708,20 @@ if [ "$MODE" != test ]; then
 	}
 	boot_conf default
 	pack default >>"$W/$MODE-build.txt" || { cat "$W/$MODE-build.txt"; exit 1; }
+	[ "$MODE" = bench ] && bench_pack
+	BENCH_LOAD=$(cut -d ' ' -f 1 /proc/loadavg)
 	boot_guest default "$MODE"
 	qrc=$?
+	BENCH_LOAD="$BENCH_LOAD/$(cut -d ' ' -f 1 /proc/loadavg)"
 	log=$W/default.console.log
-	if grep -qx "UT-$SEC-BEGIN" "$log"; then
+	rm -f "$W/summary.txt"
+	if grep -qx "UT-$SEC-BEGIN" "$log" && [ "$MODE" = bench ]; then
+		section "$log" "$SEC" >"$W/bench.txt"
+		grep -E '^(MC|MCI|MT|MCE) ' "$W/bench.txt" >"$W/map-costs.txt"
+		grep -vE '^(MC|MCI|MT|MCE) ' "$W/bench.txt"
+		echo
+		bench_report "$W/map-costs.txt"
+	elif grep -qx "UT-$SEC-BEGIN" "$log"; then
 		section "$log" "$SEC"
 	else
 		echo "The $MODE guest did not get to its output (QEMU status $qrc). Last console lines:"

@@ -13,10 +13,25 @@
  *   -n  buffer name (default udmabuf0; created with the manager if absent)
  *   -s  buffer size for a buffer it creates (default 4 MiB)
  *   -q  quick: fewer repetitions
+ *
+ * udmabuf-bench --map-costs [-n name] [-r reps] [--driver label]
+ *               [--variant spec]... [--munmap-trace]
+ *   Mapping costs of an existing /dev/<name>, whatever driver made it (this
+ *   one or the established one), as machine-readable lines for
+ *   scripts/run-target.sh --bench:
+ *     MCI <driver> <key> <value>                 facts (size, pages, sysfs modes)
+ *     MC  <driver> <variant> <metric> <values>   one value per run (<reps>);
+ *                                                the host takes the median
+ *     MT  <driver> <variant> <function> <calls>  ftrace counts of one munmap()
+ *   A variant spec is label[,sync_mode=N][,o_sync]: write sync_mode first
+ *   (restored afterwards), open with O_SYNC.  Default: one variant "default".
+ *   Times are CLOCK_MONOTONIC wall clock in microseconds, page faults the
+ *   getrusage() ru_minflt delta.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,11 +241,11 @@ static void bench_first_touch(void)
 	if (h == MAP_FAILED)
 		die("mmap anon");
 	th = touch_pages(h, pages, pg, 1, &fh);
-	printf("3. first touch of a fresh whole-buffer mapping (%zu pages; mmap() maps every page: %.1f us)\n",
+	printf("3. first touch of a fresh whole-buffer mapping (%zu pages; mmap() took %.1f us)\n",
 	       pages, tmap * 1e6);
 	printf("   first read  %.3f us/page, %ld page faults\n",
 	       tr * 1e6 / pages, fr);
-	printf("   first write %.3f us/page, %ld page faults (one per page where the CPU has no hardware dirty bit)\n",
+	printf("   first write %.3f us/page, %ld page faults\n",
 	       tw * 1e6 / pages, fw);
 	printf("   anonymous memory, first write %.3f us/page, %ld page faults\n",
 	       th * 1e6 / pages, fh);
@@ -360,14 +375,379 @@ static void bench_tables(void)
 	sysfs_write("sync_mode", "1");
 }
 
+/* ------------------------------------------------------ --map-costs */
+#define MC_MAX_REPS	64
+#define MC_MAX_VARIANTS	8
+
+struct mc_variant {
+	char label[32];
+	int sync_mode;		/* -1: leave as it is */
+	int o_sync;
+};
+
+static const char *mc_driver = "driver";
+static int mc_reps = 7;
+
+/* the first line of a file, without the newline; "" if unreadable */
+static void read_line(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+static void sysfs_read(const char *attr, char *buf, size_t len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/class/u-dma-buf/%s/%s", name, attr);
+	read_line(path, buf, len);
+}
+
+static void *mc_map(int fd, size_t len, double *us)
+{
+	double t = now();
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	*us = (now() - t) * 1e6;
+	if (p == MAP_FAILED)
+		die("mmap");
+	return p;
+}
+
+static double mc_unmap(void *p, size_t len)
+{
+	double t = now();
+
+	if (munmap(p, len))
+		die("munmap");
+	return (now() - t) * 1e6;
+}
+
+/* first touch of every page of a fresh mapping: microseconds, faults */
+static double mc_touch(void *p, size_t len, int write, double *faults)
+{
+	long pg = sysconf(_SC_PAGESIZE), f;
+	double t = touch_pages(p, len / pg, pg, write, &f);
+
+	*faults = f;
+	return t * 1e6;
+}
+
+static void mc_print(const struct mc_variant *v, const char *metric,
+		     const double *vals)
+{
+	printf("MC %s %s %s", mc_driver, v->label, metric);
+	for (int r = 0; r < mc_reps; r++)
+		printf(" %.3f", vals[r]);
+	printf("\n");
+}
+
+/* munmap() of a written mapping of len bytes, each repetition */
+static void mc_unmap_touched(int fd, size_t len, double *u)
+{
+	double t, f;
+
+	for (int r = 0; r < mc_reps; r++) {
+		void *p = mc_map(fd, len, &t);
+
+		mc_touch(p, len, 1, &f);
+		u[r] = mc_unmap(p, len);
+	}
+}
+
+/*
+ * The kernel functions one munmap() of a written whole-buffer mapping
+ * calls, counted with the function tracer (one run, not timed).
+ */
+static const char *const mc_trace_funcs[] = {
+	"unmap_page_range", "vm_normal_page", "page_remove_rmap",
+	"mark_page_accessed", "folio_mark_accessed", "set_page_dirty",
+	"folio_mark_dirty", "tlb_flush_mmu", "tlb_finish_mmu",
+	"free_pages_and_swap_cache", "release_pages", "flush_tlb_mm_range",
+	"__flush_tlb_range", "flush_tlb_mm", "lru_add_drain",
+	"mem_cgroup_update_lru_size", "__mod_lruvec_page_state",
+	"__mod_lruvec_state", "__mod_memcg_lruvec_state",
+};
+
+#define TRACEFS "/sys/kernel/tracing/"
+
+static int trace_write(const char *file, const char *val, int append)
+{
+	char path[128];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), TRACEFS "%s", file);
+	fd = open(path, O_WRONLY | (append ? O_APPEND : O_TRUNC));
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+static void mc_trace(const struct mc_variant *v, int fd)
+{
+	size_t nf = sizeof(mc_trace_funcs) / sizeof(mc_trace_funcs[0]);
+	long counts[sizeof(mc_trace_funcs) / sizeof(mc_trace_funcs[0])] = { 0 };
+	char bufkb[32], line[512], task[32];
+	int filtered = 0;
+	long lost = -1;
+	double t, f;
+	FILE *tr;
+	void *p;
+
+	read_line(TRACEFS "buffer_size_kb", bufkb, sizeof(bufkb));
+	if (!bufkb[0] || trace_write("tracing_on", "0", 0) ||
+	    trace_write("current_tracer", "nop", 0)) {
+		printf("MT %s %s unavailable 0\n", mc_driver, v->label);
+		return;
+	}
+	trace_write("set_ftrace_filter", "", 0);
+	for (size_t i = 0; i < nf; i++)
+		filtered += !trace_write("set_ftrace_filter", mc_trace_funcs[i], 1);
+	trace_write("buffer_size_kb", "16384", 0);
+	trace_write("trace", "", 0);
+	if (!filtered || trace_write("current_tracer", "function", 0)) {
+		printf("MT %s %s unavailable 0\n", mc_driver, v->label);
+		goto out;
+	}
+	p = mc_map(fd, size, &t);
+	mc_touch(p, size, 1, &f);
+	trace_write("tracing_on", "1", 0);
+	mc_unmap(p, size);
+	trace_write("tracing_on", "0", 0);
+
+	/* (changing the tracer would empty the buffer: read it first) */
+	snprintf(task, sizeof(task), "-%d ", getpid());
+	tr = fopen(TRACEFS "trace", "r");
+	while (tr && fgets(line, sizeof(line), tr)) {
+		char *c, *e;
+		long a, b;
+
+		if (line[0] == '#') {
+			c = strstr(line, "entries-in-buffer/entries-written:");
+			if (c && sscanf(c + 34, "%ld/%ld", &a, &b) == 2)
+				lost = b - a;
+			continue;
+		}
+		if (!strstr(line, task))
+			continue;
+		/* "   task-pid [cpu] flags  time: function <-caller" */
+		c = strstr(line, ": ");
+		if (!c)
+			continue;
+		c += 2;
+		e = strstr(c, " <-");
+		if (e)
+			*e = 0;
+		c[strcspn(c, " \n")] = 0;
+		for (size_t i = 0; i < nf; i++)
+			if (!strcmp(c, mc_trace_funcs[i]))
+				counts[i]++;
+	}
+	if (tr)
+		fclose(tr);
+	for (size_t i = 0; i < nf; i++)
+		if (counts[i])
+			printf("MT %s %s %s %ld\n", mc_driver, v->label,
+			       mc_trace_funcs[i], counts[i]);
+	printf("MT %s %s lost-events %ld\n", mc_driver, v->label, lost);
+out:
+	trace_write("current_tracer", "nop", 0);
+	trace_write("set_ftrace_filter", "", 0);
+	trace_write("trace", "", 0);
+	trace_write("buffer_size_kb", bufkb, 0);
+}
+
+static void mc_variant(const struct mc_variant *v, int first, int trace)
+{
+	static double mmap_us[MC_MAX_REPS], rd_us[MC_MAX_REPS],
+		rd_f[MC_MAX_REPS], wr_us[MC_MAX_REPS], wr_f[MC_MAX_REPS],
+		mwu_us[MC_MAX_REPS], un_clean[MC_MAX_REPS],
+		un_dirty[MC_MAX_REPS], un_none[MC_MAX_REPS];
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t pages = size / pg;
+	char old[16] = "", val[16];
+	double t, f;
+	void *p;
+	int fd;
+
+	if (v->sync_mode >= 0) {
+		sysfs_read("sync_mode", old, sizeof(old));
+		snprintf(val, sizeof(val), "%d", v->sync_mode);
+		if (sysfs_write("sync_mode", val))
+			die("writing sync_mode");
+	}
+	sysfs_read("sync_mode", val, sizeof(val));
+	printf("MCI %s variant %s sync_mode=%s%s\n", mc_driver, v->label, val,
+	       v->o_sync ? ",O_SYNC" : "");
+	fd = open_dev(O_RDWR | (v->o_sync ? O_SYNC : 0));
+
+	/* warm up: this program's code, stack and page tables */
+	p = mc_map(fd, size, &t);
+	mc_touch(p, size, 1, &f);
+	mc_unmap(p, size);
+
+	/* mmap(), first read of every page, munmap() of the read mapping */
+	for (int r = 0; r < mc_reps; r++) {
+		p = mc_map(fd, size, &mmap_us[r]);
+		rd_us[r] = mc_touch(p, size, 0, &rd_f[r]);
+		un_clean[r] = mc_unmap(p, size);
+	}
+	/* first write of every page of a fresh mapping, munmap() of it */
+	for (int r = 0; r < mc_reps; r++) {
+		p = mc_map(fd, size, &t);
+		wr_us[r] = mc_touch(p, size, 1, &wr_f[r]);
+		un_dirty[r] = mc_unmap(p, size);
+	}
+	/* map + write every page once + unmap, as one figure */
+	for (int r = 0; r < mc_reps; r++) {
+		t = now();
+		p = mc_map(fd, size, &f);
+		mc_touch(p, size, 1, &f);
+		mc_unmap(p, size);
+		mwu_us[r] = (now() - t) * 1e6;
+	}
+	/* munmap() of a mapping nobody touched */
+	for (int r = 0; r < mc_reps; r++) {
+		p = mc_map(fd, size, &t);
+		un_none[r] = mc_unmap(p, size);
+	}
+	mc_print(v, "mmap_us", mmap_us);
+	mc_print(v, "read_faults", rd_f);
+	mc_print(v, "read_us", rd_us);
+	mc_print(v, "write_faults", wr_f);
+	mc_print(v, "write_us", wr_us);
+	mc_print(v, "mwu_us", mwu_us);
+	mc_print(v, "munmap_us", un_dirty);
+	mc_print(v, "munmap_read_us", un_clean);
+	mc_print(v, "munmap_untouched_us", un_none);
+
+	/* munmap() of a written mapping against its length: cost per page */
+	if (first) {
+		for (int k = 8; k >= 1; k /= 2) {
+			size_t len = pages / k * pg;
+			char metric[32];
+
+			if (!len)
+				continue;
+			mc_unmap_touched(fd, len, un_dirty);
+			snprintf(metric, sizeof(metric), "munmap_us@%zu",
+				 len / (size_t)pg);
+			mc_print(v, metric, un_dirty);
+		}
+	}
+	if (trace)
+		mc_trace(v, fd);
+	close(fd);
+	if (old[0] && sysfs_write("sync_mode", old))
+		die("restoring sync_mode");
+	fflush(stdout);
+}
+
+static int map_costs(struct mc_variant *vs, int nv, int trace)
+{
+	static const char *const facts[] = {
+		"quirk_mmap_mode", "sync_mode", "driver_version", "phys_addr",
+	};
+	long pg = sysconf(_SC_PAGESIZE);
+	char val[64];
+	int fd = open_dev(O_RDONLY);
+	uint64_t bsize;
+
+	if (ioctl(fd, U_DMA_BUF_IOCTL_GET_SIZE, &bsize))
+		die("GET_SIZE");
+	close(fd);
+	size = bsize / pg * pg;
+	printf("MCI %s size %zu\n", mc_driver, size);
+	printf("MCI %s pages %zu\n", mc_driver, size / (size_t)pg);
+	printf("MCI %s reps %d\n", mc_driver, mc_reps);
+	for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+		sysfs_read(facts[i], val, sizeof(val));
+		printf("MCI %s %s %s\n", mc_driver, facts[i], val[0] ? val : "-");
+	}
+	if (!nv) {
+		strcpy(vs[0].label, "default");
+		vs[0].sync_mode = -1;
+		vs[0].o_sync = 0;
+		nv = 1;
+	}
+	for (int i = 0; i < nv; i++)
+		mc_variant(&vs[i], i == 0, trace && i == 0);
+	return 0;
+}
+
+/* label[,sync_mode=N][,o_sync] */
+static int parse_variant(const char *spec, struct mc_variant *v)
+{
+	char buf[128], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	tok = strtok_r(buf, ",", &save);
+	if (!tok || strlen(tok) >= sizeof(v->label))
+		return -1;
+	strcpy(v->label, tok);
+	v->sync_mode = -1;
+	v->o_sync = 0;
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (!strncmp(tok, "sync_mode=", 10))
+			v->sync_mode = atoi(tok + 10);
+		else if (!strcmp(tok, "o_sync"))
+			v->o_sync = 1;
+		else
+			return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct utsname u;
 	char path[256], cmd[128];
-	int opt, created = 0;
+	static const struct option longopts[] = {
+		{ "map-costs", no_argument, NULL, 'M' },
+		{ "driver", required_argument, NULL, 'D' },
+		{ "variant", required_argument, NULL, 'V' },
+		{ "munmap-trace", no_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mc_variant variants[MC_MAX_VARIANTS];
+	int opt, created = 0, mapcosts = 0, nv = 0, trace = 0;
 
-	while ((opt = getopt(argc, argv, "n:s:q")) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:s:qr:", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'M':
+			mapcosts = 1;
+			break;
+		case 'D':
+			mc_driver = optarg;
+			break;
+		case 'V':
+			if (nv == MC_MAX_VARIANTS ||
+			    parse_variant(optarg, &variants[nv])) {
+				fprintf(stderr, "udmabuf-bench: bad variant '%s'\n",
+					optarg);
+				return 2;
+			}
+			nv++;
+			break;
+		case 'T':
+			trace = 1;
+			break;
+		case 'r':
+			mc_reps = atoi(optarg);
+			if (mc_reps < 1 || mc_reps > MC_MAX_REPS) {
+				fprintf(stderr, "udmabuf-bench: -r 1..%d\n",
+					MC_MAX_REPS);
+				return 2;
+			}
+			break;
 		case 'n':
 			name = optarg;
 			break;
@@ -378,11 +758,14 @@ int main(int argc, char **argv)
 			reps = 2;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-n name] [-s size] [-q]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [-n name] [-s size] [-q]\n"
+				"       %s --map-costs [-n name] [-r reps] [--driver label] [--variant label[,sync_mode=N][,o_sync]]... [--munmap-trace]\n",
+				argv[0], argv[0]);
 			return 2;
 		}
 	}
+	if (mapcosts)
+		return map_costs(variants, nv, trace);
 	snprintf(path, sizeof(path), "/dev/%s", name);
 	if (access(path, F_OK)) {
 		snprintf(cmd, sizeof(cmd), "create %s %zu", name, size);
