@@ -153,10 +153,12 @@ static void udmabuf_vm_close(struct vm_area_struct *vma)
 }
 
 /*
- * Mappings are filled in batches of UDMABUF_MAP_BATCH pages: a window that
- * small is filled by mmap() itself, a larger one by an aligned batch at
- * each first touch, so that mmap() costs the same whatever the size and
- * first reads fault once per batch, not once per page.
+ * Mappings are filled lazily, an aligned batch of UDMABUF_MAP_BATCH pages
+ * at each first touch: mmap() costs the same whatever the size, and a
+ * first pass over the buffer faults once per batch, not once per page.
+ * A batch that a write fills is writable and dirty from the start, so
+ * CPUs without a hardware dirty bit (ARMv8.0, 32-bit ARM) take no further
+ * fault on the first write to each page (udmabuf_pgprot_dirty()).
  */
 #define UDMABUF_MAP_BATCH	(SZ_4M >> PAGE_SHIFT)
 #define UDMABUF_INSERT_STEP	64
@@ -193,37 +195,43 @@ static int udmabuf_insert_pages(struct vm_area_struct *vma,
 }
 
 /*
- * mmap() of a small window: every page now.  In a shared writable mapping
- * the ptes are made writable and dirty (udmabuf_pgprot_dirty()), so the
- * first write takes no fault; vm_page_prot is put back for the core, which
- * recomputes it after .mmap anyway.
+ * The page-backed batch of a write fault, with dirty ptes.  vm_insert_pages()
+ * takes the protection from vma->vm_page_prot, so it is swapped for the
+ * insertion.  That field is read locklessly (WRITE_ONCE here as in
+ * vma_set_page_prot()); a concurrent fault of this shared writable vma that
+ * sees the dirty protection installs writable dirty ptes too, which is
+ * what a write would make of them anyway, and mprotect(), which recomputes
+ * the field, cannot run while a fault holds the mmap lock.
  */
-static int udmabuf_prefill_pages(struct vm_area_struct *vma,
-				 struct udmabuf_buffer *buf,
-				 unsigned long count)
+static int udmabuf_insert_pages_dirty(struct vm_area_struct *vma,
+				      struct udmabuf_buffer *buf,
+				      unsigned long first, unsigned long last)
 {
 	pgprot_t prot = vma->vm_page_prot;
 	int ret;
 
-	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE))
-		vma->vm_page_prot = udmabuf_pgprot_dirty(prot);
-	ret = udmabuf_insert_pages(vma, buf, vma->vm_pgoff,
-				   vma->vm_pgoff + count);
-	vma->vm_page_prot = prot;
+	WRITE_ONCE(vma->vm_page_prot, udmabuf_pgprot_dirty(prot));
+	ret = udmabuf_insert_pages(vma, buf, first, last);
+	WRITE_ONCE(vma->vm_page_prot, prot);
 	return ret;
 }
 
 /* the same by pfn (VM_PFNMAP mappings); present ptes are left alone */
 static vm_fault_t udmabuf_insert_pfns(struct vm_area_struct *vma,
 				      struct udmabuf_buffer *buf,
-				      unsigned long first, unsigned long last)
+				      unsigned long first, unsigned long last,
+				      bool dirty)
 {
 	unsigned long pfn = PHYS_PFN(buf->phys), pgoff;
+	pgprot_t prot = vma->vm_page_prot;
 
+	if (dirty)
+		prot = udmabuf_pgprot_dirty(prot);
 	for (pgoff = first; pgoff < last; pgoff++) {
 		unsigned long addr = vma->vm_start +
 				     ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
-		vm_fault_t ret = vmf_insert_pfn(vma, addr, pfn + pgoff);
+		vm_fault_t ret = vmf_insert_pfn_prot(vma, addr, pfn + pgoff,
+						     prot);
 
 		if (ret != VM_FAULT_NOPAGE)
 			return ret;
@@ -231,31 +239,29 @@ static vm_fault_t udmabuf_insert_pfns(struct vm_area_struct *vma,
 	return VM_FAULT_NOPAGE;
 }
 
-static vm_fault_t udmabuf_fill(struct vm_area_struct *vma,
-			       unsigned long first, unsigned long last)
-{
-	struct udmabuf_device *udev = vma->vm_private_data;
-	struct udmabuf_buffer *buf = &udev->buf;
-
-	int ret;
-
-	if (vma->vm_flags & VM_PFNMAP)
-		return udmabuf_insert_pfns(vma, buf, first, last);
-	ret = udmabuf_insert_pages(vma, buf, first, last);
-	return ret ? vmf_error(ret) : VM_FAULT_NOPAGE;
-}
-
 /* the first touch of a batch, or a touch after the ptes were zapped */
 static vm_fault_t udmabuf_vm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
+	struct udmabuf_device *udev = vma->vm_private_data;
+	struct udmabuf_buffer *buf = &udev->buf;
 	unsigned long start = vma->vm_pgoff, end = start + vma_pages(vma);
 	unsigned long first = ALIGN_DOWN(vmf->pgoff, UDMABUF_MAP_BATCH);
+	unsigned long last = min(first + UDMABUF_MAP_BATCH, end);
+	bool dirty = (vmf->flags & FAULT_FLAG_WRITE) &&
+		     (vma->vm_flags & VM_SHARED);
+	int ret;
 
 	if (vmf->pgoff < start || vmf->pgoff >= end)
 		return VM_FAULT_SIGBUS;
-	return udmabuf_fill(vma, max(first, start),
-			    min(first + UDMABUF_MAP_BATCH, end));
+	first = max(first, start);
+	if (vma->vm_flags & VM_PFNMAP)
+		return udmabuf_insert_pfns(vma, buf, first, last, dirty);
+	if (dirty)
+		ret = udmabuf_insert_pages_dirty(vma, buf, first, last);
+	else
+		ret = udmabuf_insert_pages(vma, buf, first, last);
+	return ret ? vmf_error(ret) : VM_FAULT_NOPAGE;
 }
 
 static const struct vm_operations_struct udmabuf_vm_ops = {
@@ -335,15 +341,9 @@ static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
 	} else if (udmabuf_buffer_page_backed(buf, udev->mmap_mode)) {
 		udmabuf_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
 				     VM_DONTDUMP);
-		if (count <= UDMABUF_MAP_BATCH)
-			ret = udmabuf_prefill_pages(vma, buf, count);
 	} else {
 		udmabuf_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND |
 				     VM_DONTDUMP);
-		if (count <= UDMABUF_MAP_BATCH &&
-		    udmabuf_insert_pfns(vma, buf, vma->vm_pgoff,
-					vma->vm_pgoff + count) != VM_FAULT_NOPAGE)
-			ret = -ENOMEM;
 	}
 	if (ret) {
 		dev_err_ratelimited(&udev->dev,
