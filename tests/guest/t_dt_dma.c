@@ -39,9 +39,6 @@
 #define NOMAP_BASE	0x61000000ULL
 #define NOMAP_SIZE	0x00400000ULL
 
-#define HELPER_KO	"/lib/modules/udmabuf-test-helper.ko"
-#define HELPER_PTE	"/sys/kernel/debug/udmabuf-test/pte"
-
 static int is_arm32(void)
 {
 	return strncmp(ut_arch(), "arm", 3) == 0;
@@ -49,57 +46,20 @@ static int is_arm32(void)
 
 /* ---------------------------------------------- the page-table helper */
 
-/* the dt boot exists on arm only, and its initramfs always has the helper */
-static void helper_load_x(void)
-{
-	int fd;
-
-	if (access(HELPER_PTE, F_OK) == 0)
-		return;
-	fd = open(HELPER_KO, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		UT_FAIL("open %s: %s", HELPER_KO, strerror(errno));
-	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
-		UT_FAIL("loading %s: %s", HELPER_KO, strerror(errno));
-	close(fd);
-	if (access(HELPER_PTE, F_OK))
-		UT_FAIL("%s missing after loading the helper", HELPER_PTE);
-}
-
-/* memory kind and raw value of the pte that maps addr in this process */
-static void pte_x(const void *addr, char *kind, size_t len, uint64_t *val)
-{
-	char a[32], out[96], *sp;
-	int fd = open(HELPER_PTE, O_RDWR | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		UT_FAIL("open %s: %s", HELPER_PTE, strerror(errno));
-	snprintf(a, sizeof(a), "0x%lx", (unsigned long)addr);
-	if (write(fd, a, strlen(a)) < 0)
-		UT_FAIL("write %s: %s", HELPER_PTE, strerror(errno));
-	n = read(fd, out, sizeof(out) - 1);
-	close(fd);
-	if (n <= 0)
-		UT_FAIL("read %s: %s", HELPER_PTE, strerror(errno));
-	out[n] = '\0';
-	snprintf(kind, len, "%.*s", (int)strcspn(out, " \n"), out);
-	sp = strchr(out, ' ');
-	if (!sp)
-		UT_FAIL("no pte maps %p (helper says \"%s\")", addr, kind);
-	*val = strtoull(sp + 1, NULL, 16);
-}
-
-/* the CPU physical address of the page the pte points to */
+/* the CPU physical address of the page the pte of addr points to */
 static uint64_t pte_phys_x(const void *addr)
 {
-	char kind[32];
-	uint64_t v;
+	uint64_t pfn;
 
-	pte_x(addr, kind, sizeof(kind), &v);
-	if (is_arm32())
-		return v & 0xfffff000ULL;		/* short descriptors */
-	return v & 0x0000fffffffff000ULL;		/* arm64, 4 KiB pages */
+	if (!tu_pte_x(addr, NULL, 0, &pfn))
+		UT_FAIL("no pte maps %p", addr);
+	return pfn * tu_page_size();
+}
+
+static void pte_kind_x(const void *addr, char *kind, size_t len)
+{
+	if (!tu_pte_x(addr, kind, len, NULL))
+		UT_FAIL("no pte maps %p", addr);
 }
 
 /* the first (0), a middle (1) and the last (2) page of size bytes */
@@ -108,13 +68,6 @@ static size_t probe_offset(size_t size, int which)
 	size_t pages = size / 0x1000;
 
 	return (which == 0 ? 0 : which == 1 ? pages / 2 : pages - 1) * 0x1000;
-}
-
-static void pte_kind_x(const void *addr, char *kind, size_t len)
-{
-	uint64_t v;
-
-	pte_x(addr, kind, len, &v);
 }
 
 static const char *kind_cached(void)
@@ -321,7 +274,7 @@ DT_TEST(B2_dt_dma_ranges_offset_unbind_while_open, "")
 			(unsigned long long)bus, RAM_BASE);
 
 	/* the CPU side, from the page table: first, a middle and the last page */
-	helper_load_x();
+	tu_helper_load_x();
 	map = tu_mmap(fd, size, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
 	UT_ASSERT(map != NULL);
 	for (int i = 0; i < 3; i++) {
@@ -444,7 +397,7 @@ DT_TEST(B3_dt_region_plain_pool, UT_NOLOAD)
 		UT_EQ(tu_pread_all(fd, data, size, 0), (long long)size);
 		UT_EQ(tu_first_not(data, size, 0), -1);
 
-		helper_load_x();
+		tu_helper_load_x();
 		map = tu_mmap(fd, size, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
 		UT_ASSERT(map != NULL);
 		UT_EQ(tu_first_not(map, size, 0), -1);
@@ -491,7 +444,7 @@ DT_TEST(F2_dt_pte_nomap_coherent_node, "")
 		UT_FAIL("phys_addr 0x%llx: expected inside the no-map pool [0x%llx, 0x%llx)",
 			(unsigned long long)phys, NOMAP_BASE,
 			NOMAP_BASE + NOMAP_SIZE);
-	helper_load_x();
+	tu_helper_load_x();
 	for (int mode = 0; mode < 8; mode++) {
 		snprintf(m, sizeof(m), "%d", mode);
 		UT_OK(ut_sysfs_write(dev, "sync_mode", m));

@@ -17,43 +17,11 @@
 #include "ut.h"
 #include "tu_helpers.h"
 
-#define HELPER_KO	"/lib/modules/udmabuf-test-helper.ko"
-#define HELPER_PTE	"/sys/kernel/debug/udmabuf-test/pte"
-
-static void helper_load_x(void)
-{
-	int fd;
-
-	if (access(HELPER_PTE, F_OK) == 0)
-		return;
-	fd = open(HELPER_KO, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		UT_SKIP("no %s in this guest", HELPER_KO);
-	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
-		UT_FAIL("loading %s: %s", HELPER_KO, strerror(errno));
-	close(fd);
-	if (access(HELPER_PTE, F_OK))
-		UT_FAIL("%s missing after loading the helper", HELPER_PTE);
-}
-
 /* the memory kind of the pte mapping addr in this process */
 static void pte_kind_x(void *addr, char *kind, size_t len)
 {
-	char a[32], out[96];
-	int fd = open(HELPER_PTE, O_RDWR | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		UT_FAIL("open %s: %s", HELPER_PTE, strerror(errno));
-	snprintf(a, sizeof(a), "0x%lx", (unsigned long)addr);
-	if (write(fd, a, strlen(a)) < 0)
-		UT_FAIL("write %s: %s", HELPER_PTE, strerror(errno));
-	n = read(fd, out, sizeof(out) - 1);
-	close(fd);
-	if (n <= 0)
-		UT_FAIL("read %s: %s", HELPER_PTE, strerror(errno));
-	out[n] = '\0';
-	snprintf(kind, len, "%.*s", (int)strcspn(out, " \n"), out);
+	if (!tu_pte_x(addr, kind, len, NULL))
+		UT_FAIL("no pte maps %p", addr);
 }
 
 /*
@@ -94,7 +62,7 @@ static void check_all_modes(const char *dev)
 	int always = 0;
 	char m[8], kind[32];
 
-	helper_load_x();
+	tu_helper_load_x();
 	for (int mode = 0; mode < 8; mode++) {
 		snprintf(m, sizeof(m), "%d", mode);
 		UT_OK(ut_sysfs_write(dev, "sync_mode", m));
@@ -150,7 +118,7 @@ UT_TEST_BOOT(C3_dt_sync_always_pte, "", "dt")
 				   MAP_SHARED);
 	char kind[32];
 
-	helper_load_x();
+	tu_helper_load_x();
 	UT_ASSERT(p != NULL);
 	p[0] = 1;
 	pte_kind_x(p, kind, sizeof(kind));
