@@ -7,6 +7,7 @@
  *   udmabuf_buffer.c    the buffer object: allocate, free, copy, sync
  *   udmabuf_sync.c      stored sync settings, packed arguments, cache modes
  *   udmabuf_cdev.c      /dev/<name>: read/write/llseek/mmap/ioctl
+ *   udmabuf_dmabuf.c    dma-buf export of a slice (ioctl 10)
  *   udmabuf_sysfs.c     /sys/class/u-dma-buf/<name>/
  *   udmabuf_mgr.c       /dev/u-dma-buf-mgr
  *   udmabuf_platform.c  platform driver, device tree
@@ -22,6 +23,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/atomic.h>
 #include <linux/types.h>
 
 struct device_node;
@@ -179,6 +181,7 @@ struct udmabuf_device {
 	struct device *parent;		/* platform/PCI device, or NULL */
 	enum udmabuf_origin origin;
 	unsigned int mmap_mode;
+	atomic_t exports;		/* live dma-bufs (sysfs export_count) */
 	bool registered;
 	bool x86_wb_noted;
 };
@@ -214,6 +217,10 @@ enum udmabuf_cache udmabuf_cache_kind(unsigned int mode, bool always,
 
 /* cdev / sysfs / manager / platform */
 extern const struct file_operations udmabuf_fops;
+struct vm_area_struct;
+/* map vma (vm_pgoff in buffer pages, range checked) with cache kind */
+int udmabuf_mmap_buffer(struct udmabuf_device *udev,
+			struct vm_area_struct *vma, enum udmabuf_cache kind);
 extern const struct attribute_group *udmabuf_groups[];
 int udmabuf_mgr_init(void);
 void udmabuf_mgr_exit(void);

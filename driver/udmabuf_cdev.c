@@ -303,32 +303,17 @@ static pgprot_t udmabuf_pgprot(struct udmabuf_device *udev,
 	return prot;
 }
 
-static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
+/*
+ * Map vma, whose vm_pgoff counts buffer pages and whose range the caller
+ * checked, with cache kind: shared by /dev/<name> and the dma-buf mmap of
+ * an export (udmabuf_dmabuf.c), so both fill their ptes the same way.
+ */
+int udmabuf_mmap_buffer(struct udmabuf_device *udev,
+			struct vm_area_struct *vma, enum udmabuf_cache kind)
 {
-	struct udmabuf_device *udev = file->private_data;
 	struct udmabuf_buffer *buf = &udev->buf;
-	unsigned long npages = buf->alloc_size >> PAGE_SHIFT;
-	unsigned long count = vma_pages(vma);
-	enum udmabuf_cache kind;
 	int ret = 0;
 
-	/*
-	 * VM_MAYSHARE: a read-only shared mapping of an O_RDONLY file has no
-	 * VM_SHARED, but it is MAP_SHARED all the same.
-	 */
-	if (!(vma->vm_flags & VM_MAYSHARE)) {
-		dev_err_ratelimited(&udev->dev,
-				    "mmap: only MAP_SHARED mappings are supported\n");
-		return -EINVAL;
-	}
-	if (vma->vm_pgoff >= npages || count > npages - vma->vm_pgoff) {
-		dev_err_ratelimited(&udev->dev,
-				    "mmap: offset 0x%llx + length 0x%lx exceed the buffer (0x%zx bytes mappable)\n",
-				    (u64)vma->vm_pgoff << PAGE_SHIFT,
-				    vma->vm_end - vma->vm_start, buf->alloc_size);
-		return -EINVAL;
-	}
-	kind = udmabuf_file_cache(file, udev);
 	vma->vm_page_prot = udmabuf_pgprot(udev, kind, vma->vm_page_prot);
 	vma->vm_ops = &udmabuf_vm_ops;
 	vma->vm_private_data = udev;
@@ -352,6 +337,32 @@ static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	get_device(&udev->dev);	/* dropped by udmabuf_vm_close() */
 	return 0;
+}
+
+static int udmabuf_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct udmabuf_device *udev = file->private_data;
+	struct udmabuf_buffer *buf = &udev->buf;
+	unsigned long npages = buf->alloc_size >> PAGE_SHIFT;
+	unsigned long count = vma_pages(vma);
+
+	/*
+	 * VM_MAYSHARE: a read-only shared mapping of an O_RDONLY file has no
+	 * VM_SHARED, but it is MAP_SHARED all the same.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
+		dev_err_ratelimited(&udev->dev,
+				    "mmap: only MAP_SHARED mappings are supported\n");
+		return -EINVAL;
+	}
+	if (vma->vm_pgoff >= npages || count > npages - vma->vm_pgoff) {
+		dev_err_ratelimited(&udev->dev,
+				    "mmap: offset 0x%llx + length 0x%lx exceed the buffer (0x%zx bytes mappable)\n",
+				    (u64)vma->vm_pgoff << PAGE_SHIFT,
+				    vma->vm_end - vma->vm_start, buf->alloc_size);
+		return -EINVAL;
+	}
+	return udmabuf_mmap_buffer(udev, vma, udmabuf_file_cache(file, udev));
 }
 
 /* ----------------------------------------------------------------- ioctl */
@@ -448,7 +459,7 @@ static int udmabuf_ioctl_set_sync(struct udmabuf_device *udev,
 				  cmd == U_DMA_BUF_SYNC_CMD_FOR_DEVICE);
 }
 
-/* ioctl 10: argument checked; dma-buf export itself is not there yet */
+/* ioctl 10: the exporter (udmabuf_dmabuf.c) checks and answers */
 static int udmabuf_ioctl_export(struct udmabuf_device *udev,
 				void __user *uarg, size_t usize)
 {
@@ -456,14 +467,7 @@ static int udmabuf_ioctl_export(struct udmabuf_device *udev,
 
 	if (copy_from_user(&args, uarg, usize))
 		return -EFAULT;
-	if (args.offset > udev->buf.size ||
-	    args.size > udev->buf.size - args.offset) {
-		dev_err_ratelimited(&udev->dev,
-				    "EXPORT: offset %llu + size %llu exceed the buffer size %llu\n",
-				    args.offset, args.size, udev->buf.size);
-		return -EINVAL;
-	}
-	return -EOPNOTSUPP;
+	return udmabuf_dmabuf_export(udev, &args, uarg, usize);
 }
 
 static long udmabuf_do_ioctl(struct udmabuf_device *udev, unsigned int cmd,

@@ -11,6 +11,10 @@
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/gfp.h>
+#include <linux/device.h>
+#include <linux/u-dma-buf.h>
+
+#include "udmabuf.h"
 
 /* 6.3: vma->vm_flags became read-only behind vm_flags_set()/clear() */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
@@ -104,6 +108,51 @@ static inline pgprot_t udmabuf_pgprot_dirty(pgprot_t prot)
 #else
 #define udmabuf_set_dma_coherent(dev, val) ((dev)->dma_coherent = (val))
 #endif
+#endif
+
+/*
+ * dma-buf export (udmabuf_dmabuf.c).  Without CONFIG_DMA_SHARED_BUFFER (a
+ * bool) the exporter is compiled out and EXPORT answers EOPNOTSUPP.
+ */
+#ifdef CONFIG_DMA_SHARED_BUFFER
+int udmabuf_dmabuf_export(struct udmabuf_device *udev,
+			  struct u_dma_buf_ioctl_export_args *args,
+			  void __user *uarg, size_t usize);
+#else
+static inline int udmabuf_dmabuf_export(struct udmabuf_device *udev,
+					struct u_dma_buf_ioctl_export_args *args,
+					void __user *uarg, size_t usize)
+{
+	dev_err_ratelimited(&udev->dev,
+			    "EXPORT: this kernel has no dma-buf support (CONFIG_DMA_SHARED_BUFFER)\n");
+	return -EOPNOTSUPP;
+}
+#endif
+
+/*
+ * dma_buf_ops.vmap: 5.10 returns the address; 5.11 to 5.17 fill a struct
+ * dma_buf_map, 5.18 and later a struct iosys_map (both have .vaddr).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#define UDMABUF_DMABUF_VMAP_RETURNS_ADDR	1
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(5, 18, 0)
+#define udmabuf_vmap_map			dma_buf_map
+#define udmabuf_vmap_map_set(map, vaddr)	dma_buf_map_set_vaddr(map, vaddr)
+#else
+#define udmabuf_vmap_map			iosys_map
+#define udmabuf_vmap_map_set(map, vaddr)	iosys_map_set_vaddr(map, vaddr)
+#endif
+
+/*
+ * The dma-buf symbols live in the DMA_BUF namespace from 5.16; from 6.13
+ * MODULE_IMPORT_NS() takes the name as a string.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define UDMABUF_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS("DMA_BUF")
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0)
+#define UDMABUF_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS(DMA_BUF)
+#else
+#define UDMABUF_IMPORT_NS_DMA_BUF()	static_assert(1)
 #endif
 
 #endif /* UDMABUF_COMPAT_H */

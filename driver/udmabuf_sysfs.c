@@ -49,6 +49,15 @@ static ssize_t quirk_mmap_mode_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(quirk_mmap_mode);
 
+/* the live dma-buf exports of the buffer (design.md "dma-buf export") */
+static ssize_t export_count_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  atomic_read(&to_udmabuf_device(dev)->exports));
+}
+static DEVICE_ATTR_RO(export_count);
+
 static ssize_t driver_version_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
 {
@@ -243,6 +252,7 @@ static struct attribute *udmabuf_attrs[] = {
 	&dev_attr_quirk_mmap_mode.attr,
 	&dev_attr_driver_version.attr,
 	&dev_attr_ioctl_version.attr,
+	&dev_attr_export_count.attr,
 	NULL,
 };
 

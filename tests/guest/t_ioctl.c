@@ -556,16 +556,19 @@ static struct u_dma_buf_ioctl_export_args export_args(void)
 	return e;
 }
 
-UT_TEST(C4_export_eopnotsupp, PARAMS)
+/* EXPORT (H1, tests/guest/t_dmabuf.c): a dma-buf fd, never ENOTTY */
+UT_TEST(C4_export_answers_dma_buf_fd, PARAMS)
 {
 	struct u_dma_buf_ioctl_export_args e = export_args();
 	int fd = dev_open();
 	int r = tu_ioctl(fd, U_DMA_BUF_IOCTL_EXPORT, &e);
 
-	if (r != -EOPNOTSUPP)
-		UT_FAIL("EXPORT: expected EOPNOTSUPP (not implemented yet; "
-			"never ENOTTY), saw %s", r ? strerror(-r) : "success");
-	UT_EQ(e.fd, -1);
+	if (r)
+		UT_FAIL("EXPORT: expected a dma-buf fd, saw %s", strerror(-r));
+	UT_ASSERT(e.fd > fd);
+	UT_ASSERT(fcntl(e.fd, F_GETFD) & FD_CLOEXEC);
+	UT_EQ(lseek(e.fd, 0, SEEK_END), 0x1000);
+	close(e.fd);
 	close(fd);
 }
 
@@ -585,12 +588,16 @@ UT_TEST(C4_export_request_code_per_abi, PARAMS)
 	/* the size per ABI is checked by the compiler (top of this file) */
 	fd = dev_open();
 	r = tu_ioctl(fd, sz == 36 ? code36 : code40, &e);
-	if (r != -EOPNOTSUPP)
+	if (r)
 		UT_FAIL("EXPORT with the %zu-byte code 0x%lx of this %s "
-			"program: expected EOPNOTSUPP, saw %s", sz,
+			"program: expected a dma-buf fd, saw %s", sz,
 			sz == 36 ? code36 : code40,
 			ut_compat() ? "32-bit (compat)" : "native",
-			r ? strerror(-r) : "success");
+			strerror(-r));
+	/* the fd lies within the struct of this ABI: copied back whole */
+	UT_ASSERT(e.fd > fd);
+	UT_EQ(lseek(e.fd, 0, SEEK_END), 0x1000);
+	close(e.fd);
 	close(fd);
 }
 
