@@ -616,3 +616,22 @@ UT_TEST_BOOT(H1_vgem_prime_import, "", "vgem")
 	TU_IOCTL_X(card, T_DRM_IOCTL_GEM_CLOSE, &gc);
 	close(card);
 }
+
+/* ------------------------------------------------------------ pool */
+
+/*
+ * A no-map pool buffer (device tree, "dt" boot of the arm targets) has no
+ * struct pages: its export is refused with EOPNOTSUPP and a log line
+ */
+UT_TEST_BOOT(H1_pool_buffer_export_refused, "", "dt")
+{
+	int fd = ut_open_dev("udmabuf-nomap", O_RDWR);
+	int r = export_fd(fd, 0, 0, O_RDWR, NULL);
+
+	if (r != -EOPNOTSUPP)
+		UT_FAIL("EXPORT of a no-map pool buffer: expected EOPNOTSUPP, "
+			"saw %s", r < 0 ? strerror(-r) : "a dma-buf fd");
+	UT_LOG_HAS("no-map memory-region buffer has no struct pages");
+	UT_EQU(export_count("udmabuf-nomap"), 0);
+	close(fd);
+}
