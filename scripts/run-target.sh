@@ -192,6 +192,9 @@ add_kmods() {
 			sub(/\.ko(\.xz|\.zst|\.gz)?$/, "", b); gsub(/-/, "_", b)
 			if (b == m) { $1 = p; print; exit }
 		}' "$mroot/modules.dep")
+		if [ -z "$dep" ] && grep -qE "(^|/)$m\.ko" "$mroot/modules.builtin" 2>/dev/null; then
+			continue	# built into this kernel
+		fi
 		[ -n "$dep" ] || { echo "no module $m in $KVER"; return 1; }
 		mods+=($dep)
 	done
@@ -276,6 +279,19 @@ boot_guest() {
 		args+=(-dtb "$dtb")
 	fi
 	[ -n "$A_MACHINE" ] && args+=(-M "$A_MACHINE" -cpu "$A_CPU")
+	if [ -n "$B_DISK" ]; then
+		# a fresh, zero-filled raw image per boot: the guest's /dev/vda;
+		# iommu_platform=on (modern virtio only) makes the guest's
+		# virtio use the DMA API, as for real hardware (works under TCG
+		# without a virtual IOMMU)
+		rm -f "$W/$boot.disk.img"
+		truncate -s "${B_DISK}M" "$W/$boot.disk.img" || {
+			fail "boot:$boot" "cannot create the disk image $W/$boot.disk.img"
+			return 1
+		}
+		args+=(-drive "if=none,id=d0,file=$W/$boot.disk.img,format=raw"
+			-device virtio-blk-pci,drive=d0,disable-legacy=on,iommu_platform=on)
+	fi
 	# shellcheck disable=SC2206
 	args+=(-accel tcg -m "$B_MEMORY" -nographic -no-reboot -nic none
 		-kernel "$VMLINUZ" -initrd "$W/$boot.cpio.gz" -append "$append" $B_QEMU)
