@@ -283,14 +283,20 @@ boot_guest() {
 		# a fresh, zero-filled raw image per boot: the guest's /dev/vda;
 		# iommu_platform=on (modern virtio only) makes the guest's
 		# virtio use the DMA API, as for real hardware (works under TCG
-		# without a virtual IOMMU)
+		# without a virtual IOMMU).  32-bit arm: virtio-mmio, as the
+		# virt machine's PCIe host (ECAM above 4 GiB) does not probe
 		rm -f "$W/$boot.disk.img"
 		truncate -s "${B_DISK}M" "$W/$boot.disk.img" || {
 			fail "boot:$boot" "cannot create the disk image $W/$boot.disk.img"
 			return 1
 		}
-		args+=(-drive "if=none,id=d0,file=$W/$boot.disk.img,format=raw"
-			-device virtio-blk-pci,drive=d0,disable-legacy=on,iommu_platform=on)
+		args+=(-drive "if=none,id=d0,file=$W/$boot.disk.img,format=raw")
+		if [ "$A_KARCH" = arm ]; then
+			args+=(-global virtio-mmio.force-legacy=false
+				-device virtio-blk-device,drive=d0,iommu_platform=on)
+		else
+			args+=(-device virtio-blk-pci,drive=d0,disable-legacy=on,iommu_platform=on)
+		fi
 	fi
 	# shellcheck disable=SC2206
 	args+=(-accel tcg -m "$B_MEMORY" -nographic -no-reboot -nic none

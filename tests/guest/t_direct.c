@@ -52,7 +52,7 @@ static int disk_open_x(int flags)
 
 	if (stat(DISK, &st)) {
 		/* built in on some kernels, modules (boots.conf kmods) on others */
-		ut_sh("modprobe virtio_pci >/dev/null 2>&1; modprobe virtio_blk >/dev/null 2>&1");
+		ut_sh("for m in virtio_pci virtio_mmio virtio_blk; do modprobe $m; done >/dev/null 2>&1");
 		for (int i = 0; i < 100 && stat(DISK, &st); i++)
 			usleep(100000);
 	}
