@@ -24,6 +24,7 @@
  */
 #include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
@@ -441,16 +442,29 @@ static void udmabuf_buffer_ref_pages(struct udmabuf_buffer *buf)
 		page_ref_inc(udmabuf_buffer_page(buf, i));
 }
 
+/*
+ * A page reference that I/O takes (O_DIRECT, io_uring) is dropped when the
+ * bio completes, which can come a moment after the request was reported
+ * complete to user space: give such references this long to go.
+ */
+#define UDMABUF_UNREF_WAIT_MS	1000
+
 /* false: someone (a pin) still holds a page; nothing was changed */
 static bool udmabuf_buffer_unref_pages(struct udmabuf_buffer *buf,
 				       struct device *log_dev)
 {
 	unsigned long i, n = udmabuf_buffer_pages(buf);
+	unsigned int waited = 0;
 
 	for (i = 0; i < n; i++) {
 		int want = 1 + (i ? buf->tail_ref_base : buf->head_ref_base);
 		struct page *page = udmabuf_buffer_page(buf, i);
 
+		while (page_ref_count(page) != want &&
+		       waited < UDMABUF_UNREF_WAIT_MS) {
+			msleep(10);
+			waited += 10;
+		}
 		if (page_ref_count(page) != want) {
 			dev_err(log_dev,
 				"page %lu of the buffer is still referenced (count %d, expected %d): leaking %zu bytes at %pa\n",

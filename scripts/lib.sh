@@ -164,9 +164,9 @@ boot_names() {
 	done
 }
 
-# boot_conf NAME: sets B_MEMORY B_CMDLINE B_DTSI B_QEMU B_KMODS B_TIMEOUT.
+# boot_conf NAME: sets B_MEMORY B_CMDLINE B_DTSI B_QEMU B_KMODS B_DISK B_TIMEOUT.
 boot_conf() {
-	B_MEMORY=512 B_CMDLINE='' B_DTSI='' B_QEMU='' B_KMODS='' B_TIMEOUT=600
+	B_MEMORY=512 B_CMDLINE='' B_DTSI='' B_QEMU='' B_KMODS='' B_DISK='' B_TIMEOUT=600
 	local key val
 	while IFS= read -r line; do
 		key=${line%%[ 	]*}
@@ -178,6 +178,7 @@ boot_conf() {
 		dtsi) B_DTSI=$val ;;
 		qemu) B_QEMU=$val ;;
 		kmods) B_KMODS=$val ;;
+		disk) B_DISK=$val ;;
 		timeout) B_TIMEOUT=$val ;;
 		targets) ;;
 		*) die "tests/boots.conf: boot $1: unknown key '$key'" ;;

@@ -24,132 +24,14 @@
 #define RW	(PROT_READ | PROT_WRITE)
 
 /*
- * What moves the free counts without any leak, and how it is taken out:
- * - page cache and reclaimable slab: dropped first (drop_caches);
- * - the per-CPU free-page lists: freed pages sit there, not counted in
- *   MemFree or CmaFree, until a batch goes back to the buddy allocator;
- *   after cycles of 4 MiB buffers that is ~3 MiB on arm64 (CMA pages
- *   freed one by one pass through them).  They are free memory: their
- *   "count:" of /proc/zoneinfo is added to MemFree; for CmaFree every
- *   such page is counted as a CMA page after the cycles (a leak is never
- *   explained away by them, a small one can hide in them);
- * - the guest's own log files on tmpfs (/tmp/kmsg of scripts/guest/init)
- *   grow with every kernel log line: Shmem is taken off MemFree, and the
- *   buffers are made with info_enable=0;
- * - caches that keep what they once allocated (slab pages, page-table
- *   pages of this process): one warm-up round before the first figures.
- * Measured that way, a warmed-up guest returns to within 8 KiB of MemFree
- * and CmaFree and 40 KiB of Slab (arm64 and x86_64 6.1; every run writes
- * its figures into the guest's kernel log).  A real leak grows with the
- * cycles: MEM_SMALL_CYCLES rounds of a 4 KiB and a 72 KiB buffer and
- * MEM_LARGE_CYCLES rounds of 1 MiB and 4 MiB exceed MemFree's and
- * CmaFree's 512 KiB as soon as a round loses one page, and Slab's 128 KiB
- * as soon as a small round loses 656 bytes of kernel objects.
+ * A real leak grows with the cycles: MEM_SMALL_CYCLES rounds of a 4 KiB and
+ * a 72 KiB buffer and MEM_LARGE_CYCLES rounds of 1 MiB and 4 MiB exceed the
+ * tolerances of tu_mem_tu_mem_expect_back_x() (tu_helpers.c: 512 KiB of MemFree
+ * and CmaFree) as soon as a round loses one page, and Slab's 128 KiB as
+ * soon as a small round loses 656 bytes of kernel objects.
  */
-#define TOL_MEMFREE_KIB		512
-#define TOL_CMAFREE_KIB		512
-#define TOL_SLAB_KIB		128
 #define MEM_SMALL_CYCLES	200
 #define MEM_LARGE_CYCLES	12
-
-struct meminfo {
-	long long memfree, cmafree, slab;	/* KiB; cmafree -1: no CMA */
-	long long pcp, shmem;			/* KiB */
-};
-
-static long long meminfo_field(const char *text, const char *key)
-{
-	const char *p = strstr(text, key);
-
-	if (!p)
-		return -1;
-	return strtoll(p + strlen(key), NULL, 10);
-}
-
-/* KiB on the per-CPU free lists of all zones (/proc/zoneinfo "count:") */
-static long long pcp_kib(void)
-{
-	static char text[128 * 1024];
-	long long pages = 0;
-	const char *p = text;
-
-	if (ut_read_file("/proc/zoneinfo", text, sizeof(text)) <= 0)
-		UT_FAIL("reading /proc/zoneinfo: %s", strerror(errno));
-	while ((p = strstr(p, "count:"))) {
-		p += strlen("count:");
-		pages += strtoll(p, NULL, 10);
-	}
-	return pages * (long long)(tu_page_size() / 1024);
-}
-
-static struct meminfo meminfo_x(void)
-{
-	static char text[8192];
-	struct meminfo mi;
-
-	mi.pcp = pcp_kib();
-	if (ut_read_file("/proc/meminfo", text, sizeof(text)) <= 0)
-		UT_FAIL("reading /proc/meminfo: %s", strerror(errno));
-	mi.memfree = meminfo_field(text, "\nMemFree:");
-	mi.cmafree = meminfo_field(text, "\nCmaFree:");
-	mi.slab = meminfo_field(text, "\nSlab:");
-	mi.shmem = meminfo_field(text, "\nShmem:");
-	if (mi.memfree < 0 || mi.slab < 0 || mi.shmem < 0)
-		UT_FAIL("/proc/meminfo: expected MemFree, Slab and Shmem, "
-			"saw:\n%s", text);
-	/* the arm kernels have CMA: its free count must be there */
-	if (mi.cmafree < 0 && !tu_is_arch("x86_64") && !tu_is_arch("i686"))
-		UT_FAIL("/proc/meminfo on %s: expected CmaFree, saw:\n%s",
-			ut_arch(), text);
-	return mi;
-}
-
-/* drop the page cache and reclaimable slab, let RCU frees happen */
-static struct meminfo settled_x(void)
-{
-	for (int i = 0; i < 2; i++) {
-		int r;
-
-		sync();
-		r = ut_write_file("/proc/sys/vm/drop_caches", "3");
-		if (r)
-			UT_FAIL("echo 3 > /proc/sys/vm/drop_caches: %s",
-				strerror(-r));
-		usleep(250000);
-	}
-	return meminfo_x();
-}
-
-static void expect_back_x(const char *what, const struct meminfo *a,
-			  const struct meminfo *b)
-{
-	long long mem = (a->memfree + a->pcp - a->shmem) -
-			(b->memfree + b->pcp - b->shmem);
-	long long cma = a->cmafree < 0 ? 0 :
-			a->cmafree - (b->cmafree + b->pcp);
-	long long slab = b->slab - a->slab;
-	char figures[400], line[600];
-
-	snprintf(figures, sizeof(figures),
-		 "MemFree %lld -> %lld kB, per-CPU lists %lld -> %lld kB, "
-		 "Shmem %lld -> %lld kB, CmaFree %lld -> %lld kB, Slab %lld -> "
-		 "%lld kB: lost %lld, %lld and %lld kB (tolerances %d, %d, "
-		 "%d kB)", a->memfree, b->memfree, a->pcp, b->pcp, a->shmem,
-		 b->shmem, a->cmafree, b->cmafree, a->slab, b->slab, mem, cma,
-		 slab, TOL_MEMFREE_KIB, TOL_CMAFREE_KIB, TOL_SLAB_KIB);
-	/* the margins of every run, in the guest's kernel log */
-	snprintf(line, sizeof(line), "udmabuf-test: after %s: %s\n", what,
-		 figures);
-	ut_write_file("/dev/kmsg", line);
-	if (mem > TOL_MEMFREE_KIB)
-		UT_FAIL("after %s: free memory did not come back: %s", what,
-			figures);
-	if (cma > TOL_CMAFREE_KIB)
-		UT_FAIL("after %s: CmaFree did not come back: %s", what,
-			figures);
-	if (slab > TOL_SLAB_KIB)
-		UT_FAIL("after %s: Slab did not come back: %s", what, figures);
-}
 
 /* "pf" in the VmFlags of the mapping at m: a VM_PFNMAP mapping */
 static int is_pfnmap(const void *m)
@@ -256,7 +138,7 @@ static void large_round_x(int pfd[2], int i)
 
 UT_TEST(E1_mem_returns_after_buffer_cycles, "info_enable=0")
 {
-	struct meminfo before, after;
+	struct tu_meminfo before, after;
 	char list[256];
 	int pfd[2];
 
@@ -271,7 +153,7 @@ UT_TEST(E1_mem_returns_after_buffer_cycles, "info_enable=0")
 		large_round_x(pfd, i);
 		small_round_x(pfd, i);
 	}
-	before = settled_x();
+	before = tu_mem_settled_x();
 	for (int i = 0; i < MEM_LARGE_CYCLES; i++)
 		large_round_x(pfd, i);
 	for (int i = 0; i < MEM_SMALL_CYCLES; i++)
@@ -279,12 +161,12 @@ UT_TEST(E1_mem_returns_after_buffer_cycles, "info_enable=0")
 	close(pfd[0]);
 	close(pfd[1]);
 	UT_OK(pipe(pfd));	/* the same pipe memory as before */
-	after = settled_x();
+	after = tu_mem_settled_x();
 	close(pfd[0]);
 	close(pfd[1]);
 	tu_class_list(list, sizeof(list));
 	UT_STREQ(list, "");
-	expect_back_x("create/map/touch/pin/unmap/delete cycles", &before,
+	tu_mem_expect_back_x("create/map/touch/pin/unmap/delete cycles", &before,
 		      &after);
 }
 
@@ -293,7 +175,7 @@ UT_TEST(A2_mem_returns_after_load_unload, UT_NOLOAD)
 {
 	const char *params = "udmabuf0=0x400000 udmabuf1=0x100000 "
 			     "udmabuf2=12288 info_enable=0";
-	struct meminfo before, after;
+	struct tu_meminfo before, after;
 	int pfd[2];
 
 	tu_catch_faults();
@@ -303,7 +185,7 @@ UT_TEST(A2_mem_returns_after_load_unload, UT_NOLOAD)
 		int fd, r;
 
 		if (i == 4)
-			before = settled_x();
+			before = tu_mem_settled_x();
 		r = ut_load(params);
 		if (r)
 			UT_FAIL("load %d with \"%s\": %s", i, params,
@@ -322,9 +204,9 @@ UT_TEST(A2_mem_returns_after_load_unload, UT_NOLOAD)
 	close(pfd[0]);
 	close(pfd[1]);
 	UT_OK(pipe(pfd));
-	after = settled_x();
+	after = tu_mem_settled_x();
 	close(pfd[0]);
 	close(pfd[1]);
-	expect_back_x("24 load/map/touch/pin/unmap/unload cycles", &before,
+	tu_mem_expect_back_x("24 load/map/touch/pin/unmap/unload cycles", &before,
 		      &after);
 }

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/io_uring.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -26,72 +25,10 @@
 
 #include "ut.h"
 #include "tu_helpers.h"
+#include "tu_uring.h"
 
 #define PIN_TIMEOUT_S	20
 #define DT_NODE_BOOT	"dt"
-
-/* ------------------------------------------------------------- io_uring */
-
-struct ring {
-	int fd;
-	struct io_uring_params p;
-	void *sq, *cq;
-	struct io_uring_sqe *sqes;
-	size_t sq_len, cq_len, sqes_len;
-};
-
-static int ring_setup(struct ring *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->fd = syscall(__NR_io_uring_setup, 4, &r->p);
-	if (r->fd < 0)
-		return -errno;
-	r->sq_len = r->p.sq_off.array + r->p.sq_entries * sizeof(__u32);
-	r->cq_len = r->p.cq_off.cqes +
-		    r->p.cq_entries * sizeof(struct io_uring_cqe);
-	r->sqes_len = r->p.sq_entries * sizeof(struct io_uring_sqe);
-	r->sq = mmap(NULL, r->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		     r->fd, IORING_OFF_SQ_RING);
-	r->cq = mmap(NULL, r->cq_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		     r->fd, IORING_OFF_CQ_RING);
-	r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       r->fd, IORING_OFF_SQES);
-	if (r->sq == MAP_FAILED || r->cq == MAP_FAILED ||
-	    r->sqes == MAP_FAILED)
-		UT_FAIL("mapping the io_uring rings: %s", strerror(errno));
-	return 0;
-}
-
-/* one WRITE_FIXED of registered buffer 0 to fd; returns the cqe result */
-static int ring_write_fixed(struct ring *r, int fd, void *addr, unsigned int len)
-{
-	__u32 *tail = (__u32 *)((char *)r->sq + r->p.sq_off.tail);
-	__u32 mask = *(__u32 *)((char *)r->sq + r->p.sq_off.ring_mask);
-	__u32 *array = (__u32 *)((char *)r->sq + r->p.sq_off.array);
-	__u32 *chead = (__u32 *)((char *)r->cq + r->p.cq_off.head);
-	struct io_uring_cqe *cqes =
-		(struct io_uring_cqe *)((char *)r->cq + r->p.cq_off.cqes);
-	__u32 cmask = *(__u32 *)((char *)r->cq + r->p.cq_off.ring_mask);
-	struct io_uring_sqe *sqe = &r->sqes[0];
-	__u32 t = *tail;
-	int res;
-
-	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = IORING_OP_WRITE_FIXED;
-	sqe->fd = fd;
-	sqe->addr = (unsigned long)addr;
-	sqe->len = len;
-	sqe->off = 0;
-	sqe->buf_index = 0;
-	array[t & mask] = 0;
-	__atomic_store_n(tail, t + 1, __ATOMIC_RELEASE);
-	if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS,
-		    NULL, 0) < 0)
-		UT_FAIL("io_uring_enter: %s", strerror(errno));
-	res = cqes[*chead & cmask].res;
-	__atomic_store_n(chead, *chead + 1, __ATOMIC_RELEASE);
-	return res;
-}
 
 /*
  * In a child: register [map, map + len) as a fixed buffer.  If that works,
@@ -103,21 +40,21 @@ static void pin_child(unsigned char *map, size_t len, uint64_t seed)
 {
 	struct iovec iov = { .iov_base = map, .iov_len = len };
 	unsigned char *want = tu_xmalloc(len), *got = tu_xmalloc(len);
-	struct ring r;
+	struct tu_ring r;
 	int fd, res, e;
 
-	e = ring_setup(&r);
+	e = tu_ring_setup(&r);
 	if (e == -ENOSYS || e == -EPERM)
 		_exit(99);
 	if (e)
 		UT_FAIL("io_uring_setup: %s", strerror(-e));
-	if (syscall(__NR_io_uring_register, r.fd, IORING_REGISTER_BUFFERS,
-		    &iov, 1) < 0)
-		_exit(100 + errno);
+	e = tu_ring_register_buffers(&r, &iov, 1);
+	if (e)
+		_exit(100 - e);
 	fd = open("/tmp/pin-check", O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		UT_FAIL("open /tmp/pin-check: %s", strerror(errno));
-	res = ring_write_fixed(&r, fd, map, len);
+	res = tu_ring_rw(&r, IORING_OP_WRITE_FIXED, fd, map, len, 0, 0);
 	if (res != (int)len)
 		UT_FAIL("WRITE_FIXED from the pinned mapping: expected %zu, saw %d (%s)",
 			len, res, res < 0 ? strerror(-res) : "short");

@@ -125,4 +125,20 @@ void tu_helper_load_x(void);
  */
 int tu_pte_x(const void *addr, char *kind, size_t len, uint64_t *pfn);
 
+/* ---- free memory (/proc/meminfo), see tu_helpers.c ---- */
+struct tu_meminfo {
+	long long memfree, cmafree, slab;	/* KiB; cmafree -1: no CMA */
+	long long pcp, shmem;			/* KiB */
+};
+
+/* drop the page cache and reclaimable slab, let RCU frees happen, read */
+struct tu_meminfo tu_mem_settled_x(void);
+/*
+ * Fail unless MemFree (with the per-CPU lists, without Shmem), CmaFree and
+ * Slab of b are back to a's within the tolerances; the figures go to the
+ * kernel log either way.
+ */
+void tu_mem_expect_back_x(const char *what, const struct tu_meminfo *a,
+			  const struct tu_meminfo *b);
+
 #endif /* TU_HELPERS_H */
