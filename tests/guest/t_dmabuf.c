@@ -400,28 +400,21 @@ UT_TEST(H1_rmmod_refused_while_exported, UT_NOLOAD)
 	UT_EQ(ut_unload(), 0);
 }
 
-static long long memfree_kib(void)
+/* free memory as the allocator sees it: MemFree + per-CPU lists - Shmem */
+static long long free_kib(const struct tu_meminfo *m)
 {
-	static char text[8192];
-	const char *p;
-
-	if (ut_read_file("/proc/meminfo", text, sizeof(text)) <= 0)
-		UT_FAIL("reading /proc/meminfo: %s", strerror(errno));
-	p = strstr(text, "MemFree:");
-	if (!p)
-		UT_FAIL("/proc/meminfo: no MemFree");
-	return strtoll(p + strlen("MemFree:"), NULL, 10);
+	return m->memfree + m->pcp - m->shmem;
 }
 
 /* 32 MiB: the memory stays while the dma-buf lives, and comes back after */
 UT_TEST(H1_last_close_frees_memory, "")
 {
 	const long long mib = 32;
-	long long base, held, after;
+	struct tu_meminfo base, held, imported, after;
 	int fd, d, ifd;
 	char out[64];
 
-	base = memfree_kib();
+	base = tu_mem_settled_x();
 	tu_mgr_create_x("mx", "32M", NULL);
 	fd = ut_open_dev("mx", O_RDWR);
 	d = export_x(fd, 0, 0, NULL);
@@ -429,19 +422,22 @@ UT_TEST(H1_last_close_frees_memory, "")
 	IMP_X(ifd, out, "import %d", d);
 	close(fd);
 	tu_mgr_delete_x("mx");
-	held = memfree_kib();
-	if (base - held < (mib - 4) * 1024)
-		UT_FAIL("MemFree %lld KiB before, %lld KiB after delete with a "
-			"live export: expected the %lld MiB still held", base,
-			held, mib);
+	held = tu_mem_settled_x();
+	if (free_kib(&base) - free_kib(&held) < (mib - 4) * 1024)
+		UT_FAIL("free memory %lld KiB before, %lld KiB after delete "
+			"with a live export: expected the %lld MiB still held",
+			free_kib(&base), free_kib(&held), mib);
 	close(d);
-	UT_EQ(memfree_kib() < held + 4096, 1);	/* the importer holds it */
+	imported = tu_mem_settled_x();	/* the importer holds it */
+	if (free_kib(&base) - free_kib(&imported) < (mib - 4) * 1024)
+		UT_FAIL("free memory %lld KiB before, %lld KiB after the "
+			"export fd closed while the importer holds the dma-buf: "
+			"expected the %lld MiB still held", free_kib(&base),
+			free_kib(&imported), mib);
 	close(ifd);
-	after = memfree_kib();
-	if (base - after > 4 * 1024)
-		UT_FAIL("MemFree %lld KiB before, %lld KiB after the last "
-			"close: expected the %lld MiB back (within 4 MiB)",
-			base, after, mib);
+	after = tu_mem_settled_x();
+	tu_mem_expect_back_x("32 MiB exported, deleted, closed", &base,
+			     &after);
 }
 
 /* ------------------------------------------------------------ kprobes */
