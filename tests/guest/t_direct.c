@@ -25,11 +25,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+
+#include <linux/u-dma-buf.h>
 
 #include "ut.h"
 #include "tu_helpers.h"
@@ -644,10 +647,41 @@ static size_t stress_len(int b)
 }
 
 /*
+ * Export [off, off + len) of w's buffer as a dma-buf, map it, and check
+ * between DMA_BUF_IOCTL_SYNC start and end that it holds the pattern.
+ */
+static void export_check_x(int i, const struct win *w, size_t off, size_t len,
+			   uint64_t seed)
+{
+	size_t pg = tu_page_size();
+	size_t first = off & ~(pg - 1), end = (off + len + pg - 1) & ~(pg - 1);
+	struct u_dma_buf_ioctl_export_args args = {
+		.flags = O_RDWR | O_CLOEXEC,
+		.offset = first,
+		.size = end - first,
+	};
+	struct t_dma_buf_sync s = { T_DMA_BUF_SYNC_START | T_DMA_BUF_SYNC_READ };
+	unsigned char *m;
+
+	if (ioctl(w->fd, U_DMA_BUF_IOCTL_EXPORT, &args))
+		UT_FAIL("worker %d: export: %s", i, strerror(errno));
+	m = mmap(NULL, end - first, PROT_READ, MAP_SHARED, args.fd, 0);
+	if (m == MAP_FAILED)
+		UT_FAIL("worker %d: mmap of the dma-buf: %s", i,
+			strerror(errno));
+	TU_IOCTL_X(args.fd, T_DMA_BUF_IOCTL_SYNC, &s);
+	window_holds_x("stress: dma-buf export", m + (off - first), len, seed);
+	s.flags = T_DMA_BUF_SYNC_END | T_DMA_BUF_SYNC_READ;
+	TU_IOCTL_X(args.fd, T_DMA_BUF_IOCTL_SYNC, &s);
+	munmap(m, end - first);
+	close(args.fd);
+}
+
+/*
  * One iteration of worker i on buffer b: its own slice of the buffer,
  * halves a and b; a forked child writes a to the disk with O_DIRECT, the
  * worker reads it back into b; vmsplice of a into a pipe; io_uring write of
- * b and read back into a.
+ * b and read back into a; a dma-buf export of the slice, mapped and synced.
  */
 static void stress_once_x(int i, int b, int k, struct tu_ring *r, int dfd,
 			  int p[2])
@@ -704,6 +738,7 @@ static void stress_once_x(int i, int b, int k, struct tu_ring *r, int dfd,
 	ring_io_x("stress: IORING_OP_READ", r, IORING_OP_READ, dfd, a, half,
 		  off);
 	window_holds_x("stress: io_uring", a, half, seed + 7);
+	export_check_x(i, &w, (size_t)(a - w.map), half, seed + 7);
 	free(tmp);
 	unmap_dev(&w);
 }

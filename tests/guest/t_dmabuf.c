@@ -29,18 +29,6 @@
 #define RW	(PROT_READ | PROT_WRITE)
 #define MAXC	32
 
-/* the dma-buf uapi, written out (the host may lack linux/dma-buf.h) */
-struct t_dma_buf_sync {
-	uint64_t flags;
-};
-
-#define T_DMA_BUF_SYNC_READ	1
-#define T_DMA_BUF_SYNC_WRITE	2
-#define T_DMA_BUF_SYNC_RW	3
-#define T_DMA_BUF_SYNC_START	0
-#define T_DMA_BUF_SYNC_END	4
-#define T_DMA_BUF_IOCTL_SYNC	_IOW('b', 0, struct t_dma_buf_sync)
-
 #define IMP_KO	"/lib/modules/udmabuf-test-importer.ko"
 #define IMP_CTL	"/sys/kernel/debug/udmabuf-test-importer/ctl"
 

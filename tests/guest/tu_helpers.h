@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 #include "ut.h"
 
@@ -140,5 +141,17 @@ struct tu_meminfo tu_mem_settled_x(void);
  */
 void tu_mem_expect_back_x(const char *what, const struct tu_meminfo *a,
 			  const struct tu_meminfo *b);
+
+/* ---- the dma-buf uapi (linux/dma-buf.h), written out for old headers ---- */
+struct t_dma_buf_sync {
+	uint64_t flags;
+};
+
+#define T_DMA_BUF_SYNC_READ	1
+#define T_DMA_BUF_SYNC_WRITE	2
+#define T_DMA_BUF_SYNC_RW	3
+#define T_DMA_BUF_SYNC_START	0
+#define T_DMA_BUF_SYNC_END	4
+#define T_DMA_BUF_IOCTL_SYNC	_IOW('b', 0, struct t_dma_buf_sync)
 
 #endif /* TU_HELPERS_H */
