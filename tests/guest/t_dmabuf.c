@@ -437,24 +437,6 @@ static void need_arm(void)
 			"(arm guests); this is %s", ut_arch());
 }
 
-static const char *calls_text(const struct tu_sync_call *c, int n)
-{
-	static char out[2048];
-	size_t l = 0;
-
-	out[0] = '\0';
-	for (int i = 0; i < n && i < MAXC && l + 100 < sizeof(out); i++)
-		l += snprintf(out + l, sizeof(out) - l,
-			      "\n  arch_sync_dma_for_%s(paddr=0x%llx, "
-			      "size=%llu, dir=%d)",
-			      c[i].to_device ? "device" : "cpu",
-			      (unsigned long long)c[i].paddr,
-			      (unsigned long long)c[i].size, c[i].dir);
-	if (!n)
-		snprintf(out, sizeof(out), " none");
-	return out;
-}
-
 /* exactly count calls in [lo, hi), each of these values; clears */
 static void expect_calls(uint64_t lo, uint64_t hi, const char *what,
 			 int count, int to_device, uint64_t paddr,
@@ -471,7 +453,7 @@ static void expect_calls(uint64_t lo, uint64_t hi, const char *what,
 			"size=%llu, dir=%d), saw:%s", what, count,
 			to_device ? "device" : "cpu",
 			(unsigned long long)paddr, (unsigned long long)size,
-			dir, calls_text(c, n));
+			dir, tu_kp_calls_text(c, n, MAXC));
 	tu_kp_clear();
 }
 

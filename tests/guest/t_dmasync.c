@@ -57,24 +57,6 @@ static struct bufinfo buf_of(const char *dev)
 	return b;
 }
 
-static const char *calls_text(const struct tu_sync_call *c, int n)
-{
-	static char out[2048];
-	size_t l = 0;
-
-	out[0] = '\0';
-	for (int i = 0; i < n && i < MAXC && l + 100 < sizeof(out); i++)
-		l += snprintf(out + l, sizeof(out) - l,
-			      "\n  arch_sync_dma_for_%s(paddr=0x%llx, "
-			      "size=%llu, dir=%d)",
-			      c[i].to_device ? "device" : "cpu",
-			      (unsigned long long)c[i].paddr,
-			      (unsigned long long)c[i].size, c[i].dir);
-	if (!n)
-		snprintf(out, sizeof(out), " none");
-	return out;
-}
-
 /* exactly one call, with these values; clears the trace */
 static void expect_one(const struct bufinfo *b, const char *what,
 		       int to_device, uint64_t off, uint64_t size, int dir)
@@ -90,7 +72,7 @@ static void expect_one(const struct bufinfo *b, const char *what,
 			"dir=%d), saw:%s", what, to_device ? "device" : "cpu",
 			(unsigned long long)(b->phys + off),
 			(unsigned long long)off, (unsigned long long)size, dir,
-			calls_text(c, n));
+			tu_kp_calls_text(c, n, MAXC));
 	tu_kp_clear();
 }
 
@@ -101,7 +83,7 @@ static void expect_none(const struct bufinfo *b, const char *what)
 
 	if (n)
 		UT_FAIL("%s: expected no arch_sync_dma_* call, saw:%s", what,
-			calls_text(c, n));
+			tu_kp_calls_text(c, n, MAXC));
 	tu_kp_clear();
 }
 
@@ -455,7 +437,7 @@ static void expect_pair(const struct bufinfo *b, const char *what,
 			"[phys_addr + 0x%llx], size=%llu, dir=%d), saw:%s",
 			what, (unsigned long long)(b->phys + off),
 			(unsigned long long)off, (unsigned long long)size, dir,
-			calls_text(c, n));
+			tu_kp_calls_text(c, n, MAXC));
 	tu_kp_clear();
 }
 

@@ -56,12 +56,6 @@ static uint64_t pte_phys_x(const void *addr)
 	return pfn * tu_page_size();
 }
 
-static void pte_kind_x(const void *addr, char *kind, size_t len)
-{
-	if (!tu_pte_x(addr, kind, len, NULL))
-		UT_FAIL("no pte maps %p", addr);
-}
-
 /* the first (0), a middle (1) and the last (2) page of size bytes */
 static size_t probe_offset(size_t size, int which)
 {
@@ -406,7 +400,7 @@ DT_TEST(B3_dt_region_plain_pool, UT_NOLOAD)
 
 			UT_EQU(pte_phys_x(map + off), PLAINPOOL_BASE + off);
 		}
-		pte_kind_x(map, kind, sizeof(kind));
+		tu_pte_kind_x(map, kind, sizeof(kind));
 		UT_STREQ(kind, kind_cached());
 
 		tu_pattern(data, size, 0x91a1);
@@ -457,7 +451,7 @@ DT_TEST(F2_dt_pte_nomap_coherent_node, "")
 			UT_ASSERT(p != NULL);
 			p[0] = 1;
 			p[0x1000] = 2;
-			pte_kind_x(p, kind, sizeof(kind));
+			tu_pte_kind_x(p, kind, sizeof(kind));
 			if (strcmp(kind, kind_writecombine()))
 				UT_FAIL("%s sync_mode %d %s: expected a \"%s\" pte like the kernel's alias of the pool, saw \"%s\"",
 					dev, mode, o_sync ? "O_SYNC" : "no O_SYNC",

@@ -17,13 +17,6 @@
 #include "ut.h"
 #include "tu_helpers.h"
 
-/* the memory kind of the pte mapping addr in this process */
-static void pte_kind_x(void *addr, char *kind, size_t len)
-{
-	if (!tu_pte_x(addr, kind, len, NULL))
-		UT_FAIL("no pte maps %p", addr);
-}
-
 /*
  * What design.md promises per architecture (C3, F2): the seeds' noncached
  * is strongly ordered (Device-nGnRnE on arm64, strongly ordered on arm),
@@ -76,7 +69,7 @@ static void check_all_modes(const char *dev)
 
 			UT_ASSERT(p != NULL);
 			p[0] = 1;
-			pte_kind_x(p, kind, sizeof(kind));
+			tu_pte_kind_x(p, kind, sizeof(kind));
 			if (strcmp(kind, want))
 				UT_FAIL("%s sync_mode %d %s (%s, coherent %d): expected a \"%s\" pte, saw \"%s\"",
 					dev, mode, o_sync ? "O_SYNC" : "no O_SYNC",
@@ -121,7 +114,7 @@ UT_TEST_BOOT(C3_dt_sync_always_pte, "", "dt")
 	tu_helper_load_x();
 	UT_ASSERT(p != NULL);
 	p[0] = 1;
-	pte_kind_x(p, kind, sizeof(kind));
+	tu_pte_kind_x(p, kind, sizeof(kind));
 	UT_STREQ(kind, expected_kind("write-combine", 0));
 	munmap(p, 4096);
 	close(fd);

@@ -701,3 +701,27 @@ void tu_mem_expect_back_x(const char *what, const struct tu_meminfo *a,
 	if (slab > TOL_SLAB_KIB)
 		UT_FAIL("after %s: Slab did not come back: %s", what, figures);
 }
+
+const char *tu_kp_calls_text(const struct tu_sync_call *c, int n, int max)
+{
+	static char out[2048];
+	size_t l = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < n && i < max && l + 100 < sizeof(out); i++)
+		l += snprintf(out + l, sizeof(out) - l,
+			      "\n  arch_sync_dma_for_%s(paddr=0x%llx, "
+			      "size=%llu, dir=%d)",
+			      c[i].to_device ? "device" : "cpu",
+			      (unsigned long long)c[i].paddr,
+			      (unsigned long long)c[i].size, c[i].dir);
+	if (!n)
+		snprintf(out, sizeof(out), " none");
+	return out;
+}
+
+void tu_pte_kind_x(const void *addr, char *kind, size_t len)
+{
+	if (!tu_pte_x(addr, kind, len, NULL))
+		UT_FAIL("no pte maps %p", addr);
+}

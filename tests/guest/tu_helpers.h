@@ -113,6 +113,8 @@ void tu_kp_clear(void);		/* empty the trace buffer */
 int tu_kp_collect(struct tu_sync_call *calls, int max, uint64_t lo,
 		  uint64_t hi);
 void tu_kp_stop(void);		/* disable the events */
+/* n calls (at most max of them stored in c) as text for a failure message */
+const char *tu_kp_calls_text(const struct tu_sync_call *c, int n, int max);
 
 /* ---- the page-table helper module (tests/kmod) ---- */
 /* load it if needed; fails the test when it is missing from the guest */
@@ -125,6 +127,8 @@ void tu_helper_load_x(void);
  * populated lazily.
  */
 int tu_pte_x(const void *addr, char *kind, size_t len, uint64_t *pfn);
+/* the memory kind of the pte of addr; fails the test when none is there */
+void tu_pte_kind_x(const void *addr, char *kind, size_t len);
 
 /* ---- free memory (/proc/meminfo), see tu_helpers.c ---- */
 struct tu_meminfo {
