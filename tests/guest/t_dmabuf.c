@@ -526,6 +526,24 @@ UT_TEST(H1_kprobe_coherent_buffer_no_sync, "")
 	dsync_x(d, T_DMA_BUF_SYNC_END | T_DMA_BUF_SYNC_WRITE);
 	expect_calls(phys, phys + 0x10000, "dma-buf syncs of a coherent buffer",
 		     0, 0, 0, 0, 0);
+	/* a coherent importer: its map/unmap do no cache maintenance either */
+	{
+		char out[64];
+		int ifd = imp_open_x();
+
+		IMP_X(ifd, out, "coherent 1");
+		IMP_X(ifd, out, "import %d", d);
+		imp_map_check_x(ifd, 1, phys + 0x1000, 0x4000);
+		dsync_x(d, T_DMA_BUF_SYNC_START | T_DMA_BUF_SYNC_RW);
+		dsync_x(d, T_DMA_BUF_SYNC_END | T_DMA_BUF_SYNC_RW);
+		IMP_X(ifd, out, "unmap");
+		expect_calls(phys, phys + 0x10000,
+			     "coherent importer map, syncs, unmap", 0, 0, 0, 0,
+			     0);
+		IMP_X(ifd, out, "release");
+		IMP_X(ifd, out, "coherent 0");
+		close(ifd);
+	}
 	tu_kp_stop();
 	close(d);
 	close(fd);

@@ -161,6 +161,27 @@ static int imp_word(struct imp *imp, unsigned long off, u32 *val, bool wr)
 	return 0;
 }
 
+/*
+ * Declare the importer's device DMA-coherent or not (before an import), so
+ * that a test can show that a coherent importer's map/unmap does no cache
+ * maintenance.  Only where devices can be either.
+ */
+static int imp_set_coherent(bool coherent)
+{
+#if defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
+#ifdef __create_dev_flag_accessors
+	dev_assign_dma_coherent(&imp_pdev->dev, coherent);
+#else
+	imp_pdev->dev.dma_coherent = coherent;
+#endif
+	return 0;
+#else
+	return coherent ? 0 : -EOPNOTSUPP;
+#endif
+}
+
 static int imp_command(struct imp *imp, char *cmd)
 {
 	unsigned long a = 0, b = 0;
@@ -203,6 +224,10 @@ static int imp_command(struct imp *imp, char *cmd)
 			return ret;
 	} else if (!strncmp(cmd, "release", 7)) {
 		imp_release_all(imp);
+	} else if (sscanf(cmd, "coherent %lu", &a) == 1) {
+		ret = imp_set_coherent(!!a);
+		if (ret)
+			return ret;
 	} else {
 		return -EINVAL;
 	}
