@@ -462,8 +462,8 @@ static bool udmabuf_buffer_unref_pages(struct udmabuf_buffer *buf,
 
 		while (page_ref_count(page) != want &&
 		       waited < UDMABUF_UNREF_WAIT_MS) {
-			msleep(10);
-			waited += 10;
+			msleep(20);
+			waited += 20;
 		}
 		if (page_ref_count(page) != want) {
 			dev_err(log_dev,
