@@ -147,7 +147,6 @@ int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *alloc_dev,
 			 struct device *log_dev);
 struct page *udmabuf_buffer_page(const struct udmabuf_buffer *buf,
 				 unsigned long i);
-phys_addr_t udmabuf_buffer_phys(const struct udmabuf_buffer *buf);
 void udmabuf_buffer_detach(struct udmabuf_buffer *buf);
 void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev);
 int udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,

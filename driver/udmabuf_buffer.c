@@ -60,13 +60,6 @@ struct page *udmabuf_buffer_page(const struct udmabuf_buffer *buf,
 	return pfn_to_page(page_to_pfn(buf->pages) + i);
 }
 
-/* the CPU physical address of the first byte */
-phys_addr_t udmabuf_buffer_phys(const struct udmabuf_buffer *buf)
-{
-	/* pool memory: the pool's device address is its physical address */
-	return buf->pages ? page_to_phys(buf->pages) : buf->dma_addr;
-}
-
 /* ------------------------------------------------- plain reserved regions */
 
 /* a plain region serves one buffer at a time: the ones in use */

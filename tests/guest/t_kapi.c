@@ -431,12 +431,24 @@ KAPI_TEST(K1_sync_settings, "")
 	kapi_err(ENODEV, "getmap 1 7");
 }
 
+/* exactly one arch_sync_dma_* call in the 64 KiB at phys, with these values */
+static void expect_one_call(const char *what, uint64_t phys, int to_device,
+			    uint64_t paddr, uint64_t size, int dir)
+{
+	struct tu_sync_call c[8];
+	int n = tu_kp_collect(c, 8, phys, phys + 0x10000);
+
+	if (n != 1 || c[0].to_device != to_device || c[0].paddr != paddr ||
+	    c[0].size != size || c[0].dir != dir)
+		UT_FAIL("%s: expected one call, saw:%s", what,
+			tu_kp_calls_text(c, n, 8));
+}
+
 /* arm: the syncs reach the DMA API with the range and direction given */
 KAPI_TEST(K1_sync_reaches_the_dma_api, "")
 {
 	struct tu_sync_call c[8];
 	uint64_t phys;
-	int n;
 
 	if (!tu_is_arch("aarch64") && strncmp(ut_arch(), "armv", 4))
 		UT_SKIP("needs non-coherent DMA with arch_sync_dma_* (arm "
@@ -446,26 +458,12 @@ KAPI_TEST(K1_sync_reaches_the_dma_api, "")
 	phys = ut_sysfs_u64("kprobe", "phys_addr");
 	tu_kp_setup_x();
 	UT_STREQ(kapi_ok("sync 0 2 1 0x1000 0x3000"), "");
-	n = tu_kp_collect(c, 8, phys, phys + 0x10000);
-	if (n != 1 || !c[0].to_device || c[0].paddr != phys + 0x1000 ||
-	    c[0].size != 0x3000 || c[0].dir != 1)
-		UT_FAIL("sync for device 0x1000 + 0x3000 direction 1: saw %d "
-			"calls, first to_device %d paddr phys + 0x%llx size "
-			"0x%llx dir %d", n, n ? c[0].to_device : -1,
-			n ? (unsigned long long)(c[0].paddr - phys) : 0ULL,
-			n ? (unsigned long long)c[0].size : 0ULL,
-			n ? c[0].dir : -1);
+	expect_one_call("sync for device 0x1000 + 0x3000 direction 1", phys,
+			1, phys + 0x1000, 0x3000, 1);
 	tu_kp_clear();
 	UT_STREQ(kapi_ok("sync 0 1 2 0x2000 0"), "");
-	n = tu_kp_collect(c, 8, phys, phys + 0x10000);
-	if (n != 1 || c[0].to_device || c[0].paddr != phys + 0x2000 ||
-	    c[0].size != 0x3000 || c[0].dir != 2)
-		UT_FAIL("sync for cpu 0x2000 + 0x3000 direction 2: saw %d "
-			"calls, first to_device %d paddr phys + 0x%llx size "
-			"0x%llx dir %d", n, n ? c[0].to_device : -1,
-			n ? (unsigned long long)(c[0].paddr - phys) : 0ULL,
-			n ? (unsigned long long)c[0].size : 0ULL,
-			n ? c[0].dir : -1);
+	expect_one_call("sync for cpu 0x2000 + 0x3000 direction 2", phys,
+			0, phys + 0x2000, 0x3000, 2);
 	tu_kp_clear();
 	kapi_err(EINVAL, "sync 0 1 0 0x8000 0x10000");
 	UT_EQ(tu_kp_collect(c, 8, phys, phys + 0x10000), 0);
@@ -587,3 +585,4 @@ KAPI_TEST_BOOT(K1_remove_refuses_device_tree, "", "dt")
 	UT_ASSERT(tu_dev_exists("udmabuf-dt0"));
 	UT_EQU(getmap_x(0).phys, ut_sysfs_u64("udmabuf-dt0", "phys_addr"));
 }
+
