@@ -26,6 +26,7 @@
 #include <linux/rwsem.h>
 #include <linux/atomic.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
 struct device_node;
 
@@ -99,6 +100,8 @@ struct udmabuf_config {
 	phys_addr_t region_base;
 	u64 region_size;
 	enum udmabuf_origin origin;
+	umode_t mode;			/* of /dev/<name>; 0: 0600 */
+	const struct file *owner_file;	/* manager file that deletes it */
 };
 
 void udmabuf_config_init(struct udmabuf_config *cfg);
@@ -182,6 +185,10 @@ struct udmabuf_device {
 	enum udmabuf_origin origin;
 	unsigned int mmap_mode;
 	atomic_t exports;		/* live dma-bufs (sysfs export_count) */
+	kuid_t uid;			/* creator: owns /dev/<name>, deletes */
+	kgid_t gid;
+	umode_t mode;
+	const struct file *owner_file;	/* auto-delete: compared only */
 	bool registered;
 	bool x86_wb_noted;
 };
@@ -209,6 +216,7 @@ void udmabuf_claim_minor(int minor);
 int udmabuf_device_create_bound(const struct udmabuf_config *cfg,
 				struct device *parent, struct device *log_dev);
 void udmabuf_device_parent_gone(struct device *parent);
+void udmabuf_device_file_closed(const struct file *file);
 
 /* bound buffers (udmabuf_bind.c): parents with a reference, or ERR_PTR */
 struct device *udmabuf_bind_find(const char *bus_name, const char *dev_name,
