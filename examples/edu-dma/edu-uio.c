@@ -509,6 +509,16 @@ static void open_buffer(struct buf *b, struct edu *e)
 	if (ioctl_addr != b->dma_addr)
 		die("%s: phys_addr 0x%" PRIx64 " but GET_DMA_ADDR 0x%" PRIx64,
 		    b->name, b->dma_addr, ioctl_addr);
+#ifdef U_DMA_BUF_IOCTL_GET_CPU_PHYS_ADDR
+	/* and the CPU physical address, as cpu_phys_addr tells it */
+	errno = 0;
+	if (b->have_cpu_phys &&
+	    (ioctl(b->fd, U_DMA_BUF_IOCTL_GET_CPU_PHYS_ADDR, &ioctl_addr) ||
+	     ioctl_addr != b->cpu_phys))
+		die("%s: cpu_phys_addr 0x%" PRIx64 " but GET_CPU_PHYS_ADDR "
+		    "0x%" PRIx64 " (%s)", b->name, b->cpu_phys, ioctl_addr,
+		    strerror(errno));
+#endif
 	if (b->size > SIZE_MAX)
 		die("%s: %" PRIu64 " bytes do not fit this address space",
 		    b->name, b->size);
@@ -524,7 +534,7 @@ static void open_buffer(struct buf *b, struct edu *e)
 	if (b->have_cpu_phys)
 		printf("   CPU physical address (cpu_phys_addr, never given to "
 		       "the device): 0x%016" PRIx64 "%s\n", b->cpu_phys,
-		       b->cpu_phys == b->dma_addr ? " (the same: no IOMMU)" :
+		       b->cpu_phys == b->dma_addr ? " (the same: nothing translates)" :
 		       " (differs: an IOMMU translates)");
 
 	/* bound to a parent device? then its DMA address is for that one */

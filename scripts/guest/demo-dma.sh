@@ -70,7 +70,7 @@ insmod /lib/modules/u-dma-buf.ko udmabuf0=65536 udmabuf0_bind=pci/0000:00:05.0 2
 if [ -e /sys/class/u-dma-buf/udmabuf0/device ]; then
 	echo "  # insmod /lib/modules/u-dma-buf.ko udmabuf0=65536 udmabuf0_bind=pci/0000:00:05.0"
 	new_log
-	show 'ls -l /sys/class/u-dma-buf/udmabuf0/device | sed "s/.*-> //"'
+	show readlink -f /sys/class/u-dma-buf/udmabuf0/device
 	show edu-uio --buffer udmabuf0 --pci 0000:00:05.0 --mask 64 --size 4095 --pattern random
 else
 	echo "  (this build of u-dma-buf has no udmabuf0_bind parameter yet)"

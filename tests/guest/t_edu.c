@@ -4,7 +4,8 @@
  * uio_pci_generic by the example users copy (examples/edu-dma/edu-uio.c,
  * /bin/edu-uio in the guest), moving data in and out of u-dma-buf buffers.
  * H5 (the user-space driver example), A3 (a 28-bit dma_mask_bit keeps the
- * buffer where edu reaches it).
+ * buffer where edu reaches it), A4 (buffers bound to the device by module
+ * parameter and by the manager: the device uses their DMA address).
  *
  * Boot "edu" (tests/boots.conf), 4 GiB: edu 0000:00:04.0 reaches 28
  * address bits (its default), 0000:00:05.0 all 64.  Each transfer takes
@@ -310,4 +311,92 @@ UT_TEST_BOOT(H5_edu_example_refuses_buffer_out_of_reach, "udmabuf0=65536",
 	UT_EQU(uio_irq_count(), irq0);
 	munmap((void *)regs, 4096);
 	close(fd);
+}
+
+/* ------------------------------------------------- bound buffers (A4) */
+
+/* hand the device to uio_pci_generic, as a bound buffer needs a driver */
+static void edu_bind_x(const char *bdf)
+{
+	char drv[64], path[256];
+	int r;
+
+	edu_driver(bdf, drv, sizeof(drv));
+	if (!strcmp(drv, "uio_pci_generic"))
+		return;
+	if (drv[0])
+		UT_FAIL("%s: driven by %s, expected none or uio_pci_generic",
+			bdf, drv);
+	snprintf(path, sizeof(path), PCI_DEVS "%s/driver_override", bdf);
+	r = ut_write_file(path, "uio_pci_generic");
+	if (r)
+		UT_FAIL("%s: %s", path, strerror(-r));
+	r = ut_write_file("/sys/bus/pci/drivers/uio_pci_generic/bind", bdf);
+	edu_driver(bdf, drv, sizeof(drv));
+	if (strcmp(drv, "uio_pci_generic"))
+		UT_FAIL("binding %s to uio_pci_generic: %s", bdf,
+			r ? strerror(-r) : "not bound");
+}
+
+/*
+ * Buffer NAME is bound to BDF: its sysfs "device" link names it, and with
+ * no IOMMU in this machine its DMA address is its CPU physical address.
+ */
+static void expect_parent_x(const char *name, const char *bdf)
+{
+	char link[256], target[PATH_MAX];
+	const char *base;
+
+	snprintf(link, sizeof(link), TU_CLASS_DIR "/%s/device", name);
+	if (!realpath(link, target))
+		UT_FAIL("%s: expected a link to the parent %s, saw %s", link,
+			bdf, strerror(errno));
+	base = strrchr(target, '/') + 1;
+	if (strcmp(base, bdf))
+		UT_FAIL("%s -> %s: expected the parent %s", link, target, bdf);
+	UT_EQU(ut_sysfs_u64(name, "cpu_phys_addr"),
+	       ut_sysfs_u64(name, "phys_addr"));
+}
+
+/* the example saw the buffer bound to the device it drives */
+static void expect_example_saw_bound_x(const char *bdf)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "bound to this device (%s)", bdf);
+	if (!strstr(edu_out, want))
+		UT_FAIL("edu-uio: expected \"%s\"; its output:\n%s", want,
+			edu_out);
+}
+
+/*
+ * A4: a buffer bound by module parameter (udmabuf0_bind=pci/<BDF>) to the
+ * edu that reaches 64 bits, once uio_pci_generic drives it: the buffer is
+ * that device's, and the round trips pass.
+ */
+UT_TEST_BOOT(A4_edu_bind_param_roundtrip, UT_NOLOAD, EDU_BOOT)
+{
+	int r;
+
+	uio_loaded_x();
+	edu_bind_x(EDU64);
+	r = ut_load("udmabuf0=65536 udmabuf0_bind=pci/" EDU64);
+	if (r)
+		UT_FAIL("insmod udmabuf0=65536 udmabuf0_bind=pci/" EDU64
+			": %s", strerror(-r));
+	expect_parent_x("udmabuf0", EDU64);
+	edu_roundtrips_x("udmabuf0", EDU64, 64);
+	expect_example_saw_bound_x(EDU64);
+}
+
+/* A4: the same with a buffer the manager creates with bus= and device= */
+UT_TEST_BOOT(A4_edu_mgr_bus_device_roundtrip, "", EDU_BOOT)
+{
+	uio_loaded_x();
+	edu_bind_x(EDU64);
+	tu_mgr_create_x("edumgr", "65536", "bus=pci device=" EDU64);
+	expect_parent_x("edumgr", EDU64);
+	edu_roundtrips_x("edumgr", EDU64, 64);
+	expect_example_saw_bound_x(EDU64);
+	tu_mgr_delete_x("edumgr");
 }
