@@ -233,7 +233,9 @@ static double now_ms(void)
 
 /*
  * The mapping of BAR0 is uncached device memory: every volatile access is
- * one bus cycle of exactly that width, in program order.
+ * one bus cycle of exactly that width, in program order.  (A 32-bit CPU
+ * may split a 64-bit access into two 32-bit ones; edu then takes the low
+ * half and ignores the high one: addresses below 4 GiB only there.)
  */
 static uint32_t rd32(struct edu *e, unsigned int reg)
 {
