@@ -17,8 +17,8 @@
 # logs, and per boot <boot>.console.log (the guest's serial console),
 # <boot>.qemu.log and the initramfs.  Exit status 0 only if nothing failed.
 #
-# UDMABUF_SRC_ROOT=<dir> takes Makefile, driver/, include/ and tests/guest/
-# from another tree (harness development).
+# UDMABUF_SRC_ROOT=<dir> takes Makefile, driver/, include/, tests/guest/
+# and examples/ from another tree (harness development).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -160,6 +160,12 @@ build_guest() {
 		# shellcheck disable=SC2046
 		gcc_static "$A_CC" "$g/$(basename "$p" .c)" $(head -n 3 "$p" |
 			sed -n 's|^/\* ut-cflags: \(.*\) \*/$|\1|p') "$p" || ok=1
+	done
+	# the examples users copy (examples/*/*.c), each built into
+	# /bin/<name> as its header says users build it, so tests run them
+	for p in "$SRC"/examples/*/*.c; do
+		[ -e "$p" ] || continue
+		gcc_static "$A_CC" "$g/$(basename "$p" .c)" "$p" || ok=1
 	done
 	if [ $ok -ne 0 ]; then
 		tail -n 40 "$W/guest.log" >"$W/tail.txt"
@@ -732,7 +738,7 @@ if [ "$MODE" != test ]; then
 		cat "$W/$MODE-build.txt"
 		exit 1
 	}
-	boot_conf default
+	boot_conf default "$T"
 	pack default >>"$W/$MODE-build.txt" || { cat "$W/$MODE-build.txt"; exit 1; }
 	[ "$MODE" = bench ] && bench_pack
 	BENCH_LOAD=$(cut -d ' ' -f 1 /proc/loadavg)
