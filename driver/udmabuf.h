@@ -11,6 +11,7 @@
  *   udmabuf_sysfs.c     /sys/class/u-dma-buf/<name>/
  *   udmabuf_mgr.c       /dev/u-dma-buf-mgr
  *   udmabuf_platform.c  platform driver, device tree
+ *   udmabuf_bind.c      parent devices of bound buffers (bind=, bus=)
  *   udmabuf_kapi.c      in-kernel API for other modules
  *                       (include/linux/u-dma-buf-kapi.h)
  */
@@ -205,6 +206,17 @@ int udmabuf_device_delete_owned(const struct device *dev, const char *name,
 void udmabuf_device_delete(struct udmabuf_device *udev);
 size_t udmabuf_device_list(char *buf, size_t len);
 void udmabuf_claim_minor(int minor);
+int udmabuf_device_create_bound(const struct udmabuf_config *cfg,
+				struct device *parent, struct device *log_dev);
+void udmabuf_device_parent_gone(struct device *parent);
+
+/* bound buffers (udmabuf_bind.c): parents with a reference, or ERR_PTR */
+struct device *udmabuf_bind_find(const char *bus_name, const char *dev_name,
+				 struct device *log_dev);
+struct device *udmabuf_bind_parse(const char *spec, struct device *log_dev);
+int udmabuf_bind_usable(struct device *dev, struct device *log_dev);
+int udmabuf_bind_init(void);
+void udmabuf_bind_exit(void);
 
 /* sync: shared by sysfs and ioctl */
 int udmabuf_sync_packed(struct udmabuf_device *udev, u64 arg,

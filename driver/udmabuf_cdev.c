@@ -492,6 +492,11 @@ static long udmabuf_do_ioctl(struct udmabuf_device *udev, unsigned int cmd,
 
 		return copy_to_user(uarg, &addr, sizeof(addr)) ? -EFAULT : 0;
 	}
+	case U_DMA_BUF_IOCTL_GET_CPU_PHYS_ADDR: {
+		u64 addr = udev->buf.phys;
+
+		return copy_to_user(uarg, &addr, sizeof(addr)) ? -EFAULT : 0;
+	}
 	case U_DMA_BUF_IOCTL_GET_SYNC_OWNER: {
 		u32 owner = READ_ONCE(udev->sync.owner_device);
 

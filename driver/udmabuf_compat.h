@@ -155,4 +155,11 @@ static inline int udmabuf_dmabuf_export(struct udmabuf_device *udev,
 #define UDMABUF_IMPORT_NS_DMA_BUF()	static_assert(1)
 #endif
 
+/* 6.4: the driver core takes const struct bus_type (6.6..6.12: the buses) */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define UDMABUF_BUS_CONST	const
+#else
+#define UDMABUF_BUS_CONST
+#endif
+
 #endif /* UDMABUF_COMPAT_H */

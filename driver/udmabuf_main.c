@@ -67,6 +67,28 @@ UDMABUF_SIZE_PARAM(5);
 UDMABUF_SIZE_PARAM(6);
 UDMABUF_SIZE_PARAM(7);
 
+/* A4: the parent device of parameter buffers, "[bus/]device" */
+static char *udmabuf_bind_param;
+module_param_named(bind, udmabuf_bind_param, charp, 0444);
+MODULE_PARM_DESC(bind, "parent device of every parameter buffer, [bus/]device (e.g. pci/0000:00:04.0; bus platform when none is named)");
+
+static char *udmabuf_param_binds[UDMABUF_PARAM_DEVICES];
+
+#define UDMABUF_BIND_PARAM(n)						\
+	module_param_named(udmabuf##n##_bind, udmabuf_param_binds[n],	\
+			   charp, 0444);				\
+	MODULE_PARM_DESC(udmabuf##n##_bind, "parent device of /dev/udmabuf" \
+			 #n ", [bus/]device (default: bind)")
+
+UDMABUF_BIND_PARAM(0);
+UDMABUF_BIND_PARAM(1);
+UDMABUF_BIND_PARAM(2);
+UDMABUF_BIND_PARAM(3);
+UDMABUF_BIND_PARAM(4);
+UDMABUF_BIND_PARAM(5);
+UDMABUF_BIND_PARAM(6);
+UDMABUF_BIND_PARAM(7);
+
 /* ------------------------------------------------------- devices, minors */
 
 static struct class udmabuf_class = {
@@ -187,6 +209,15 @@ static int udmabuf_setup_dma_dev(struct udmabuf_device *udev,
 	udev->dev.dma_mask = &udev->dma_mask;
 	if (dma_dev == &udev->dev && !bits)
 		bits = udmabuf_default_dma_mask_bit;
+	/* a bound parent's mask belongs to its driver: used, never changed */
+	if (dma_dev != &udev->dev && cfg->origin == UDMABUF_ORIGIN_USER) {
+		if (bits)
+			dev_notice(log_dev,
+				   "%s: dma-mask=%u ignored: the buffer uses the DMA mask of %s (0x%llx), which its driver sets\n",
+				   cfg->name, bits, dev_name(dma_dev),
+				   dma_get_mask(dma_dev));
+		bits = 0;
+	}
 	/*
 	 * Coherency first: since 6.10 dma_set_mask() decides from it whether
 	 * syncs of this device can be skipped altogether.
@@ -354,6 +385,14 @@ static int udmabuf_device_add(struct udmabuf_device *udev, bool open_now,
 	cdev_init(&udev->cdev, &udmabuf_fops);
 	udev->cdev.owner = THIS_MODULE;
 	mutex_lock(&udmabuf_list_lock);
+	if (list_empty(&udev->list)) {
+		/* its parent went away since prepare (parent_gone) */
+		mutex_unlock(&udmabuf_list_lock);
+		dev_err(log_dev ? log_dev : &udev->dev,
+			"%s: its parent device went away\n",
+			dev_name(&udev->dev));
+		return -ENODEV;
+	}
 	/* before the node appears: an opener may be faster than we are */
 	WRITE_ONCE(udev->registered, open_now);
 	ret = cdev_device_add(&udev->cdev, &udev->dev);
@@ -366,6 +405,28 @@ static int udmabuf_device_add(struct udmabuf_device *udev, bool open_now,
 	}
 	mutex_unlock(&udmabuf_list_lock);
 	return ret;
+}
+
+/*
+ * prepare for a parent named by bind (A4), with a reference for the
+ * caller.  Under the parent's device lock: its driver cannot unbind
+ * between the check and the buffer's arrival on the list, where
+ * udmabuf_device_parent_gone() finds it.
+ */
+static struct udmabuf_device *
+udmabuf_device_prepare_bound(const struct udmabuf_config *cfg,
+			     struct device *parent, struct device *log_dev)
+{
+	struct udmabuf_device *udev;
+	int ret;
+
+	device_lock(parent);
+	ret = udmabuf_bind_usable(parent, log_dev);
+	udev = ret ? ERR_PTR(ret) : udmabuf_device_prepare(cfg, parent, log_dev);
+	if (!IS_ERR(udev))
+		get_device(&udev->dev);
+	device_unlock(parent);
+	return udev;
 }
 
 struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
@@ -383,6 +444,46 @@ struct udmabuf_device *udmabuf_device_create(const struct udmabuf_config *cfg,
 		return ERR_PTR(ret);
 	udmabuf_device_info(udev);
 	return udev;
+}
+
+/* a parameter or manager buffer for parent (A4); 0 or an error */
+int udmabuf_device_create_bound(const struct udmabuf_config *cfg,
+				struct device *parent, struct device *log_dev)
+{
+	struct udmabuf_device *udev;
+	int ret;
+
+	udev = udmabuf_device_prepare_bound(cfg, parent, log_dev);
+	if (IS_ERR(udev))
+		return PTR_ERR(udev);
+	ret = udmabuf_device_add(udev, true, log_dev);
+	if (!ret)
+		udmabuf_device_info(udev);
+	put_device(&udev->dev);
+	return ret;
+}
+
+/*
+ * The parent's driver unbinds or the parent is deleted (udmabuf_bind.c):
+ * the parameter and manager buffers bound to it are deleted now, their DMA
+ * mappings ended while the parent's DMA setup exists.  Files, mappings and
+ * dma-bufs keep the memory as CPU memory; syncs fail with ENODEV.
+ * Device-tree buffers go with our own platform driver's remove(), in-kernel
+ * API buffers with u_dma_buf_device_remove() from the parent's driver.
+ */
+void udmabuf_device_parent_gone(struct device *parent)
+{
+	struct udmabuf_device *udev, *tmp;
+
+	mutex_lock(&udmabuf_list_lock);
+	list_for_each_entry_safe(udev, tmp, &udmabuf_devices, list) {
+		if (udev->parent != parent || udev->origin != UDMABUF_ORIGIN_USER)
+			continue;
+		dev_warn(&udev->dev, "parent device %s is going away: buffer deleted\n",
+			 dev_name(parent));
+		udmabuf_device_delete_locked(udev);
+	}
+	mutex_unlock(&udmabuf_list_lock);
 }
 
 /* the name, node, sysfs directory and minor go now; the memory later */
@@ -458,46 +559,70 @@ static void udmabuf_delete_all(void)
 
 /* ------------------------------------------------------------ load/unload */
 
+static int __init
+udmabuf_prepare_param_device(int i, struct udmabuf_device **udevp)
+{
+	const char *bind = udmabuf_param_binds[i] ? udmabuf_param_binds[i] :
+			   udmabuf_bind_param;
+	struct udmabuf_device *udev;
+	struct udmabuf_config cfg;
+	struct device *parent;
+
+	udmabuf_config_init(&cfg);
+	snprintf(cfg.name, sizeof(cfg.name), "udmabuf%d", i);
+	cfg.size = udmabuf_param_sizes[i];
+	cfg.minor = i;
+	if (bind && *bind) {
+		parent = udmabuf_bind_parse(bind, NULL);
+		if (IS_ERR(parent)) {
+			udev = ERR_CAST(parent);
+		} else {
+			udev = udmabuf_device_prepare_bound(&cfg, parent, NULL);
+			put_device(parent);
+		}
+	} else {
+		udev = udmabuf_device_prepare(&cfg, NULL, NULL);
+		if (!IS_ERR(udev))
+			get_device(&udev->dev);
+	}
+	if (IS_ERR(udev)) {
+		pr_err(UDMABUF_DRIVER_NAME ": udmabuf%d=%llu%s%s: cannot create the buffer (%ld)\n",
+		       i, udmabuf_param_sizes[i], bind ? " bind=" : "",
+		       bind ? bind : "", PTR_ERR(udev));
+		return PTR_ERR(udev);
+	}
+	*udevp = udev;
+	return 0;
+}
+
 /*
  * Every parameter buffer is allocated before the first node appears, and
  * none can be opened before all of them are there: if the load fails, no
  * file can have been opened on a buffer of the module that goes away.  What
- * was prepared or added so far is removed by the caller (delete_all).
+ * was prepared or added so far is removed by the caller (delete_all).  A
+ * reference to each keeps it in memory should its parent go away meanwhile.
  */
 static int __init udmabuf_create_param_devices(void)
 {
 	struct udmabuf_device *udevs[UDMABUF_PARAM_DEVICES] = {};
-	struct udmabuf_config cfg;
-	int i, ret;
+	int i, ret = 0;
 
+	for (i = 0; i < UDMABUF_PARAM_DEVICES && !ret; i++)
+		if (udmabuf_param_sizes[i])
+			ret = udmabuf_prepare_param_device(i, &udevs[i]);
+	for (i = 0; i < UDMABUF_PARAM_DEVICES && !ret; i++)
+		if (udevs[i])
+			ret = udmabuf_device_add(udevs[i], false, NULL);
 	for (i = 0; i < UDMABUF_PARAM_DEVICES; i++) {
-		if (!udmabuf_param_sizes[i])
+		if (!udevs[i])
 			continue;
-		udmabuf_config_init(&cfg);
-		snprintf(cfg.name, sizeof(cfg.name), "udmabuf%d", i);
-		cfg.size = udmabuf_param_sizes[i];
-		cfg.minor = i;
-		udevs[i] = udmabuf_device_prepare(&cfg, NULL, NULL);
-		if (IS_ERR(udevs[i])) {
-			pr_err(UDMABUF_DRIVER_NAME ": udmabuf%d=%llu: cannot create the buffer (%ld)\n",
-			       i, udmabuf_param_sizes[i], PTR_ERR(udevs[i]));
-			return PTR_ERR(udevs[i]);
+		if (!ret) {
+			WRITE_ONCE(udevs[i]->registered, true);
+			udmabuf_device_info(udevs[i]);
 		}
+		put_device(&udevs[i]->dev);
 	}
-	for (i = 0; i < UDMABUF_PARAM_DEVICES; i++) {
-		if (!udevs[i])
-			continue;
-		ret = udmabuf_device_add(udevs[i], false, NULL);
-		if (ret)
-			return ret;
-	}
-	for (i = 0; i < UDMABUF_PARAM_DEVICES; i++) {
-		if (!udevs[i])
-			continue;
-		WRITE_ONCE(udevs[i]->registered, true);
-		udmabuf_device_info(udevs[i]);
-	}
-	return 0;
+	return ret;
 }
 
 static int __init udmabuf_check_params(void)
@@ -532,6 +657,9 @@ static int __init udmabuf_init(void)
 	ret = class_register(&udmabuf_class);
 	if (ret)
 		goto err_region;
+	ret = udmabuf_bind_init();
+	if (ret)
+		goto err_class;
 	ret = udmabuf_create_param_devices();
 	if (ret)
 		goto err_devices;
@@ -547,6 +675,8 @@ err_mgr:
 	udmabuf_mgr_exit();
 err_devices:
 	udmabuf_delete_all();
+	udmabuf_bind_exit();
+err_class:
 	class_unregister(&udmabuf_class);
 err_region:
 	unregister_chrdev_region(udmabuf_devt, UDMABUF_MINORS);
@@ -558,6 +688,7 @@ static void __exit udmabuf_exit(void)
 	udmabuf_platform_exit();
 	udmabuf_mgr_exit();
 	udmabuf_delete_all();
+	udmabuf_bind_exit();
 	class_unregister(&udmabuf_class);
 	unregister_chrdev_region(udmabuf_devt, UDMABUF_MINORS);
 	ida_destroy(&udmabuf_minor_ida);

@@ -2,7 +2,7 @@
 /*
  * u-dma-buf: /dev/u-dma-buf-mgr, buffers created and deleted at run time.
  *
- *   create <name> <size> [key=value ...]
+ *   create <name> <size> [key=value ...] [quirk-mmap-<mode>]
  *   delete <name>
  *
  * One command per write(2); reading lists the buffers.  Options use the
@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/u-dma-buf.h>
 
 #include "udmabuf.h"
 
@@ -24,11 +25,73 @@
 static struct miscdevice udmabuf_mgr_misc;
 #define mgr_dev (udmabuf_mgr_misc.this_device)
 
+/* the established manager's spellings of quirk-mmap=<mode> */
+static const char *const udmabuf_mgr_mmap_flags[] = {
+	[U_DMA_BUF_MMAP_MODE_OFF] = "quirk-mmap-off",
+	[U_DMA_BUF_MMAP_MODE_ON] = "quirk-mmap-on",
+	[U_DMA_BUF_MMAP_MODE_AUTO] = "quirk-mmap-auto",
+	[U_DMA_BUF_MMAP_MODE_PAGE] = "quirk-mmap-page",
+};
+
+/* a word without '=': a quirk-mmap-<mode> flag (0) or a size (1) */
+static int udmabuf_mgr_word(struct udmabuf_config *cfg, const char *word)
+{
+	unsigned int mode;
+
+	for (mode = U_DMA_BUF_MMAP_MODE_OFF; mode <= U_DMA_BUF_MMAP_MODE_PAGE;
+	     mode++) {
+		if (!strcmp(word, udmabuf_mgr_mmap_flags[mode])) {
+			cfg->mmap_mode = mode;
+			return 0;
+		}
+	}
+	if (udmabuf_parse_size(word, &cfg->size)) {
+		dev_err(mgr_dev, "create %s: \"%s\" is neither a size nor key=value\n",
+			cfg->name, word);
+		return -EINVAL;
+	}
+	return 1;
+}
+
+/* where to bind: bind=[bus/]device, or bus= and device= */
+struct udmabuf_mgr_bind {
+	const char *spec, *bus, *device;
+};
+
+static struct device *udmabuf_mgr_parent(const struct udmabuf_config *cfg,
+					 const struct udmabuf_mgr_bind *b)
+{
+	if (b->spec && (b->bus || b->device)) {
+		dev_err(mgr_dev, "create %s: give bind= or bus=/device=, not both\n",
+			cfg->name);
+		return ERR_PTR(-EINVAL);
+	}
+	if (b->spec)
+		return udmabuf_bind_parse(b->spec, mgr_dev);
+	if (b->bus && !b->device) {
+		dev_err(mgr_dev, "create %s: bus=%s needs device=\n",
+			cfg->name, b->bus);
+		return ERR_PTR(-EINVAL);
+	}
+	if (b->device)
+		return udmabuf_bind_find(b->bus, b->device, mgr_dev);
+	return NULL;
+}
+
+/*
+ * create <name> [<size>] [key=value ...] [quirk-mmap-<mode>]: the size as
+ * a word or size=, anywhere after the name (as the established manager
+ * takes it); keys are the device-tree property names plus bind=, bus= and
+ * device= (A4).
+ */
 static int udmabuf_mgr_create(char **argv, int argc)
 {
+	struct udmabuf_mgr_bind b = {};
 	struct udmabuf_config cfg;
 	struct udmabuf_device *udev;
-	int i, ret;
+	struct device *parent;
+	bool sized = false;
+	int i, ret = 0;
 
 	if (argc < 3) {
 		dev_err(mgr_dev, "usage: create <name> <size> [key=value ...]\n");
@@ -41,26 +104,50 @@ static int udmabuf_mgr_create(char **argv, int argc)
 		return -EINVAL;
 	}
 	strscpy(cfg.name, argv[1], sizeof(cfg.name));
-	if (udmabuf_parse_size(argv[2], &cfg.size)) {
-		dev_err(mgr_dev, "create %s: \"%s\" is not a size\n", cfg.name,
-			argv[2]);
-		return -EINVAL;
-	}
-	for (i = 3; i < argc; i++) {
+	for (i = 2; i < argc; i++) {
 		char *val = strchr(argv[i], '=');
 
-		if (!val || val == argv[i] || !val[1]) {
+		if (!val) {
+			ret = udmabuf_mgr_word(&cfg, argv[i]);
+			if (ret < 0)
+				return ret;
+			sized |= ret;
+			continue;
+		}
+		if (val == argv[i] || !val[1]) {
 			dev_err(mgr_dev, "create %s: \"%s\" is not key=value\n",
 				cfg.name, argv[i]);
 			return -EINVAL;
 		}
 		*val++ = '\0';
-		ret = udmabuf_config_set(&cfg, argv[i], val, mgr_dev);
+		ret = 0;
+		if (!strcmp(argv[i], "bind"))
+			b.spec = val;
+		else if (!strcmp(argv[i], "bus"))
+			b.bus = val;
+		else if (!strcmp(argv[i], "device"))
+			b.device = val;
+		else
+			ret = udmabuf_config_set(&cfg, argv[i], val, mgr_dev);
 		if (ret)
 			return ret;
+		sized |= !strcmp(argv[i], "size");
 	}
+	if (!sized) {
+		dev_err(mgr_dev, "create %s: no size given\n", cfg.name);
+		return -EINVAL;
+	}
+	parent = udmabuf_mgr_parent(&cfg, &b);
+	if (IS_ERR(parent))
+		return PTR_ERR(parent);
 	if (udmabuf_info_enable)
-		dev_info(mgr_dev, "create %s %llu\n", cfg.name, cfg.size);
+		dev_info(mgr_dev, "create %s %llu%s%s\n", cfg.name, cfg.size,
+			 parent ? " parent " : "", parent ? dev_name(parent) : "");
+	if (parent) {
+		ret = udmabuf_device_create_bound(&cfg, parent, mgr_dev);
+		put_device(parent);
+		return ret;
+	}
 	udev = udmabuf_device_create(&cfg, NULL, mgr_dev);
 	return PTR_ERR_OR_ZERO(udev);
 }

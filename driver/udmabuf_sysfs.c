@@ -20,6 +20,14 @@ static ssize_t phys_addr_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(phys_addr);
 
+/* the CPU's address of the buffer: not for devices (A4, design.md) */
+static ssize_t cpu_phys_addr_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%pa\n", &to_udmabuf_device(dev)->buf.phys);
+}
+static DEVICE_ATTR_RO(cpu_phys_addr);
+
 static ssize_t size_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
@@ -240,6 +248,7 @@ static struct device_attribute dev_attr_sync_for_device =
 
 static struct attribute *udmabuf_attrs[] = {
 	&dev_attr_phys_addr.attr,
+	&dev_attr_cpu_phys_addr.attr,
 	&dev_attr_size.attr,
 	&dev_attr_sync_mode.attr.attr,
 	&dev_attr_sync_offset.attr.attr,

@@ -677,7 +677,9 @@ UT_TEST(C4_literal_request_codes, PARAMS)
 UT_TEST(C4_unknown_request_enotty, PARAMS)
 {
 	const unsigned long bad[] = {
-		_IO('U', 0), _IOR('U', 0, __u64), _IOR('U', 11, __u64),
+		/* 11 is GET_CPU_PHYS_ADDR (_IOR, u64): other shapes */
+		_IO('U', 0), _IOR('U', 0, __u64), _IOW('U', 11, __u64),
+		_IOR('U', 11, __u32),
 		_IOWR('U', 11, struct u_dma_buf_ioctl_export_args),
 		_IOR('U', 12, __u64), _IOR('U', 255, __u64),
 		_IOR('V', 2, __u64), _IOR('u', 2, __u64), _IOR('V', 1,
@@ -841,4 +843,23 @@ UT_TEST(C4_ioctl_on_readonly_and_osync_files, PARAMS)
 		UT_EQ(get_owner(fd), 0);
 		close(fd);
 	}
+}
+
+/*
+ * Ioctl 11 (not in the established driver): the CPU physical address, as
+ * sysfs cpu_phys_addr shows it; for a buffer of its own class device (no
+ * IOMMU, no bus offset on these machines) it equals the DMA address.
+ */
+UT_TEST(C4_cpu_phys_addr, PARAMS)
+{
+	uint64_t cpu = 0, dma = 0;
+	int fd = dev_open();
+
+	TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_GET_CPU_PHYS_ADDR, &cpu);
+	TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_GET_DMA_ADDR, &dma);
+	UT_EQU(cpu, ut_sysfs_u64(DEV, "cpu_phys_addr"));
+	UT_EQU(dma, ut_sysfs_u64(DEV, "phys_addr"));
+	UT_EQU(cpu, dma);
+	UT_ASSERT(cpu != 0);
+	close(fd);
 }

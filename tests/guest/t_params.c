@@ -474,3 +474,53 @@ UT_TEST(A7_node_mode_0600_root, "udmabuf0=0x10000")
 	UT_EQ(st.st_gid, 0);
 	tu_mgr_delete_x("a7mgr");
 }
+
+/*
+ * A3: a 28-bit mask (QEMU edu's reach) keeps the whole buffer below
+ * 256 MiB in a 4 GiB x86_64 guest ("edu" boot): buddy sizes and one beyond
+ * the buddy allocator (a range of an ordinary zone), by parameter and by
+ * the manager; 1 MiB with a 40-bit mask lies above 256 MiB at least once
+ * (buddy pages come from the highest zone that may serve), so the check
+ * can fail here.
+ */
+UT_TEST_BOOT(A3_dma_mask_28_below_256mib, UT_NOLOAD, "edu")
+{
+	static const uint64_t sizes[] = { 4096, 0x100000, 0x800000 };
+	const uint64_t lim = 1ULL << 28;
+	char name[32];
+	int above = 0;
+
+	if (!tu_is_arch("x86_64"))
+		UT_SKIP("the arm64 virt machine has no RAM below 1 GiB");
+	UT_OK(ut_load("udmabuf0=4096 udmabuf1=0x100000 udmabuf2=0x800000 "
+		      "dma_mask_bit=28"));
+	for (int i = 0; i < 3; i++) {
+		uint64_t pa;
+
+		snprintf(name, sizeof(name), "udmabuf%d", i);
+		UT_EQ(mask_bits(name), 28);
+		pa = ut_sysfs_u64(name, "phys_addr");
+		if (pa + sizes[i] > lim)
+			UT_FAIL("%s: %llu bytes at 0x%llx: expected them below "
+				"256 MiB with a 28-bit DMA mask", name,
+				(unsigned long long)sizes[i],
+				(unsigned long long)pa);
+	}
+	for (int i = 0; i < 4; i++) {
+		uint64_t pa;
+
+		tu_mgr_create_x("a3m28", "0x800000", "dma-mask=28");
+		pa = ut_sysfs_u64("a3m28", "phys_addr");
+		if (pa + 0x800000 > lim)
+			UT_FAIL("a3m28: 8 MiB at 0x%llx: expected it below "
+				"256 MiB", (unsigned long long)pa);
+		tu_mgr_create_x("a3m40", "0x100000", "dma-mask=40");
+		if (ut_sysfs_u64("a3m40", "phys_addr") + 0x100000 > lim)
+			above++;
+		tu_mgr_delete_x("a3m28");
+		tu_mgr_delete_x("a3m40");
+	}
+	if (!above)
+		UT_FAIL("no 1 MiB buffer with a 40-bit mask lay above 256 MiB: "
+			"this guest cannot show that a 28-bit mask is honoured");
+}

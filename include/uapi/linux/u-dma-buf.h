@@ -135,5 +135,12 @@ struct u_dma_buf_ioctl_export_args {
 	_IOW(U_DMA_BUF_IOCTL_MAGIC, 9, struct u_dma_buf_ioctl_sync_args)
 #define U_DMA_BUF_IOCTL_EXPORT \
 	_IOWR(U_DMA_BUF_IOCTL_MAGIC, 10, struct u_dma_buf_ioctl_export_args)
+/*
+ * Not in the established driver: the CPU physical address of the buffer.
+ * It differs from the DMA address (request 3, sysfs phys_addr) behind an
+ * IOMMU or a bus address offset; a device is always given the DMA address.
+ */
+#define U_DMA_BUF_IOCTL_GET_CPU_PHYS_ADDR \
+	_IOR(U_DMA_BUF_IOCTL_MAGIC, 11, __u64)
 
 #endif /* _UAPI_LINUX_U_DMA_BUF_H */
