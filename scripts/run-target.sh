@@ -19,8 +19,8 @@
 # logs, and per boot <boot>.console.log (the guest's serial console),
 # <boot>.qemu.log and the initramfs.  Exit status 0 only if nothing failed.
 #
-# UDMABUF_SRC_ROOT=<dir> takes Makefile, driver/, include/ and tests/guest/
-# from another tree (harness development).
+# UDMABUF_SRC_ROOT=<dir> takes Makefile, driver/, include/, tests/guest/
+# and examples/ from another tree (harness development).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -740,7 +740,7 @@ if [ "$MODE" != test ]; then
 		cat "$W/$MODE-build.txt"
 		exit 1
 	}
-	boot_conf "$DBOOT"
+	boot_conf "$DBOOT" "$T"
 	pack "$DBOOT" >>"$W/$MODE-build.txt" || { cat "$W/$MODE-build.txt"; exit 1; }
 	[ "$MODE" = bench ] && bench_pack
 	BENCH_LOAD=$(cut -d ' ' -f 1 /proc/loadavg)
