@@ -143,6 +143,11 @@ struct udmabuf_buffer {
 	bool coherent;			/* dev_is_dma_coherent(dma_dev) */
 	u8 head_ref_base;		/* page refcounts before the buffer's */
 	u8 tail_ref_base;
+	/* x86 memory type (design.md "x86 memory types"), under memtype_lock */
+	struct mutex memtype_lock;
+	enum udmabuf_cache memtype;	/* of the pages: CACHED is write-back */
+	unsigned long maps;		/* live user mappings, all of memtype */
+	unsigned long holds;		/* dma-buf exports: write-back kept */
 };
 
 int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *alloc_dev,
@@ -157,6 +162,15 @@ int udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
 			enum dma_data_direction dir, bool for_device);
 ssize_t udmabuf_buffer_copy(struct udmabuf_buffer *buf, u64 offset,
 			    void __user *ubuf, size_t len, bool to_user);
+/* the cache kind a new mapping gets (x86: the buffer's memory type) */
+enum udmabuf_cache udmabuf_buffer_map_get(struct udmabuf_buffer *buf,
+					  enum udmabuf_cache kind,
+					  struct device *log_dev);
+void udmabuf_buffer_map_dup(struct udmabuf_buffer *buf);
+void udmabuf_buffer_map_put(struct udmabuf_buffer *buf);
+/* an export keeps the memory write-back: -EBUSY if it is not */
+int udmabuf_buffer_hold_wb(struct udmabuf_buffer *buf, struct device *log_dev);
+void udmabuf_buffer_unhold(struct udmabuf_buffer *buf);
 /* true: user mappings are page-backed (GUP works); else by pfn */
 bool udmabuf_buffer_page_backed(const struct udmabuf_buffer *buf,
 				unsigned int mmap_mode);
@@ -190,7 +204,6 @@ struct udmabuf_device {
 	umode_t mode;
 	const struct file *owner_file;	/* auto-delete: compared only */
 	bool registered;
-	bool x86_wb_noted;
 };
 
 static inline struct udmabuf_device *to_udmabuf_device(struct device *dev)
