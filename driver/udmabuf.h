@@ -162,6 +162,7 @@ int udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
 			enum dma_data_direction dir, bool for_device);
 ssize_t udmabuf_buffer_copy(struct udmabuf_buffer *buf, u64 offset,
 			    void __user *ubuf, size_t len, bool to_user);
+const char *udmabuf_buffer_source_name(const struct udmabuf_buffer *buf);
 /* the cache kind a new mapping gets (x86: the buffer's memory type) */
 enum udmabuf_cache udmabuf_buffer_map_get(struct udmabuf_buffer *buf,
 					  enum udmabuf_cache kind,

@@ -599,6 +599,21 @@ void udmabuf_buffer_detach(struct udmabuf_buffer *buf)
 	up_write(&buf->dma_lock);
 }
 
+/* where the memory came from, for the load lines and messages */
+const char *udmabuf_buffer_source_name(const struct udmabuf_buffer *buf)
+{
+	static const char *const names[] = {
+		[UDMABUF_SRC_NONE] = "none",
+		[UDMABUF_SRC_BUDDY] = "buddy allocator",
+		[UDMABUF_SRC_CONTIG] = "contiguous range (alloc_contig_range)",
+		[UDMABUF_SRC_CMA] = "CMA",
+		[UDMABUF_SRC_REGION] = "reserved memory-region",
+		[UDMABUF_SRC_POOL] = "no-map memory-region pool",
+	};
+
+	return names[buf->source];
+}
+
 /* ------------------------------------------------------- x86 memory types */
 
 #ifdef CONFIG_X86_64

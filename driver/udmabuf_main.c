@@ -233,6 +233,8 @@ static void udmabuf_device_info(struct udmabuf_device *udev)
 	dev_info(dev, "buffer size    = %llu\n", udev->buf.size);
 	dev_info(dev, "dma device     = %s\n", dev_name(udev->buf.dma_dev));
 	dev_info(dev, "dma coherent   = %d\n", udev->buf.coherent);
+	dev_info(dev, "memory source  = %s\n",
+		 udmabuf_buffer_source_name(&udev->buf));
 	dev_info(dev, "driver installed\n");
 }
 
