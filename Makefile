@@ -13,6 +13,10 @@
 #   make demo-dma [DEMO_TARGET=<name>]    examples/edu-dma/edu-uio with a real
 #                                         DMA device (QEMU edu) in a VM
 #   make bench [BENCH_TARGETS="<name> ..."]
+#   make package                          Debian packages into build/pkg/ (+ lintian)
+#   make check-package | check-intree | check-yocto | check-install
+#                                         packaging tests (docs/packaging.md;
+#                                         set up by scripts/setup.sh --pkg)
 #
 # The module is built from driver/ (see driver/Kbuild) and copied to the
 # top directory as u-dma-buf.ko.
@@ -45,9 +49,24 @@ KBUILD     = $(MAKE) -C $(KERNEL_SRC_DIR) M=$(DRIVER) ARCH=$(ARCH) \
 
 UDEV_RULES := udev/99-u-dma-buf.rules
 UDEV_DIR   ?= /etc/udev/rules.d
+MODPROBE_CONF := contrib/modprobe.d/u-dma-buf.conf
+MODPROBE_DIR  ?= /etc/modprobe.d
+
+# Installation (docs/packaging.md): modules_install puts the module into
+# $(INSTALL_MOD_PATH)/lib/modules/<kernel release>/extra (kbuild's
+# INSTALL_MOD_PATH, INSTALL_MOD_DIR and MODLIB apply) and runs depmod there,
+# which kbuild skips when the tree has no System.map (kernel header
+# packages have none); DEPMOD=echo (as Yocto passes) or DEPMOD=true skips it.
+# `make install DESTDIR=<root>` installs everything under <root>.
+INSTALL_MOD_PATH ?= $(DESTDIR)
+DEPMOD           ?= /sbin/depmod
+# the release the module was built for (its vermagic; Debian's header
+# packages override KERNELRELEASE, so include/config/kernel.release is not it)
+KERNEL_RELEASE    = $(firstword $(shell modinfo -F vermagic $(DRIVER)/$(MODULE) 2>/dev/null))
 
 .PHONY: all modules modules_install install clean distclean \
-	setup check check-all demo demo-dma bench lint
+	setup check check-all demo demo-dma bench lint \
+	package check-package check-install check-intree check-yocto
 
 all: modules
 
@@ -56,10 +75,25 @@ modules: kernel-src-present
 	cp $(DRIVER)/$(MODULE) $(CURDIR)/$(MODULE)
 
 modules_install: kernel-src-present
-	$(KBUILD) modules_install
+	$(KBUILD) $(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) modules_install
+ifeq ($(MODLIB),)
+	@if [ -z "$(KERNEL_RELEASE)" ]; then \
+		echo "note: kernel release unknown: run depmod yourself"; \
+	elif [ -x "$(DEPMOD)" ] || command -v "$(DEPMOD)" >/dev/null; then \
+		echo "  DEPMOD  $(KERNEL_RELEASE)$(if $(INSTALL_MOD_PATH), in $(INSTALL_MOD_PATH))"; \
+		$(DEPMOD) $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KERNEL_RELEASE); \
+	else \
+		echo "note: no $(DEPMOD): run depmod $(KERNEL_RELEASE) before modprobe"; \
+	fi
+endif
 
+# the udev rule, and the modprobe.d example unless there is one already
+# (it holds the administrator's module parameters)
 install: modules_install
 	install -D -m 0644 $(UDEV_RULES) $(DESTDIR)$(UDEV_DIR)/$(notdir $(UDEV_RULES))
+	if [ ! -e $(DESTDIR)$(MODPROBE_DIR)/$(notdir $(MODPROBE_CONF)) ]; then \
+		install -D -m 0644 $(MODPROBE_CONF) \
+			$(DESTDIR)$(MODPROBE_DIR)/$(notdir $(MODPROBE_CONF)); fi
 
 clean:
 	if [ -e $(KERNEL_SRC_DIR)/Makefile ]; then $(KBUILD) clean; fi
@@ -113,3 +147,28 @@ bench:
 
 lint:
 	@scripts/lint.sh
+
+# ---- packaging (docs/packaging.md); slower than `make check`, not part of it
+# the Debian packages (dpkg-buildpackage -us -uc -b, lintian) into build/pkg/
+package:
+	@scripts/package.sh
+
+# the whole installation path, each printing PASS/FAIL lines and a last line
+# "N passed, M failed": make package, the packages installed into a Debian 12
+# root file system (build/pkgroot), DKMS, a guest booted from that root;
+# dkms.conf by hand; make modules_install/install into scratch roots
+check-package:
+	@scripts/check-package.sh
+
+# make modules_install / make install into scratch roots only
+check-install:
+	@scripts/check-package.sh --install-only
+
+# the driver in Debian's linux-source-6.1 as drivers/misc/u-dma-buf
+check-intree:
+	@scripts/check-intree.sh
+
+# contrib/yocto/u-dma-buf_git.bb's build and install steps, arm64 6.1
+check-yocto:
+	@scripts/check-yocto.sh
+

@@ -114,13 +114,22 @@ load_target() {
 # in a private mount namespace with /proc mounted (objtool and dpkg need it)
 # and the given directories bound in.
 chroot_run() {
-	local dir=$BUILD/chroot/$1 binds=()
+	local dir=$BUILD/chroot/$1
+	shift
+	[ -d "$dir" ] || die "no chroot $dir: run scripts/setup.sh --all"
+	chroot_run_dir "$dir" "$@"
+}
+
+# chroot_run_dir DIR [--bind HOSTDIR DIR]... CMD...: the same in any root
+# file system DIR (build/pkgroot: scripts/setup.sh --pkg)
+chroot_run_dir() {
+	local dir=$1 binds=()
 	shift
 	while [ "${1:-}" = --bind ]; do
 		binds+=("$2" "$3")
 		shift 3
 	done
-	[ -d "$dir" ] || die "no chroot $dir: run scripts/setup.sh --all"
+	[ -d "$dir" ] || die "no root file system $dir"
 	cp -L /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
 	unshare --mount --fork bash -c '
 		set -e

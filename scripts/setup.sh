@@ -3,6 +3,13 @@
 #
 #   scripts/setup.sh          host packages + the default test kernels
 #   scripts/setup.sh --all    ... + every kernel of `make check-all` (or ALL=1)
+#   scripts/setup.sh --pkg    ... + what the packaging targets need (or PKG=1):
+#                             debhelper, dh-dkms, lintian, the in-tree build's
+#                             flex/bison/libelf-dev, and build/pkgroot, a
+#                             Debian 12 root file system with dkms and the
+#                             x86_64-6.1 kernel and headers installed
+#                             (make package, check-package, check-intree,
+#                             check-yocto: docs/packaging.md)
 #
 # Runs as root.  Idempotent: a second run checks stamps and returns in
 # seconds without network.  Host packages come from the host's apt; the
@@ -13,11 +20,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 ALL=${ALL:-0}
+PKG=${PKG:-0}
 for a in "$@"; do
 	case "$a" in
 	--all) ALL=1 ;;
-	-h | --help) sed -n '2,12p' "$0"; exit 0 ;;
-	*) die "unknown argument $a (usage: $0 [--all])" ;;
+	--pkg) PKG=1 ;;
+	-h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+	*) die "unknown argument $a (usage: $0 [--all] [--pkg])" ;;
 	esac
 done
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages)"
@@ -33,11 +42,19 @@ HOST_PKGS=(
 	qemu-system-x86 qemu-system-arm busybox-static
 	linux-source-6.1 debootstrap libelf1 libssl3 pahole
 )
+# --pkg: building and linting the Debian packages, the in-tree kernel build
+# (kconfig needs flex and bison, objtool libelf-dev), the package test's
+# disk image (mkfs.ext4 -d)
+PKG_HOST_PKGS=(
+	dpkg-dev debhelper dh-dkms lintian
+	flex bison bc libelf-dev libssl-dev e2fsprogs
+)
 
 # ------------------------------------------------------------ host packages
 install_host_packages() {
-	local missing=() p
-	for p in "${HOST_PKGS[@]}"; do
+	local missing=() p pkgs=("${HOST_PKGS[@]}")
+	[ "$PKG" = 1 ] && pkgs+=("${PKG_HOST_PKGS[@]}")
+	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' ||
 			missing+=("$p")
 	done
@@ -318,6 +335,68 @@ build_modpost() {
 	cp "$m/modpost" "$kb/mod/modpost"
 }
 
+# --------------------------------------------------- packaging (--pkg)
+# build/pkgroot: a Debian 12 root file system (debootstrap --variant=minbase)
+# in which `make check-package` installs the u-dma-buf .debs as a user
+# does: dkms and initramfs-tools from the archive, the kernel image and
+# headers of the x86_64-6.1 target from build/debs (the very kernel the
+# package test boots).  Stamped with the kernel's version; rebuilt when
+# it changes.
+setup_pkgroot() {
+	local dir=$BUILD/pkgroot stamp abi debs=() f line
+	load_target x86_64-6.1
+	abi=${KVER%-amd64}
+	line="bookworm dkms initramfs-tools $IMAGE_PKG"
+	stamp=$dir/.udmabuf-stamp
+	if [ "$(cat "$stamp" 2>/dev/null)" = "$line" ]; then
+		note "pkgroot: ready ($KVER)"
+		return
+	fi
+	if [ ! -x "$dir/usr/bin/apt-get" ] || [ -e "$stamp" ]; then
+		note "debootstrap bookworm into $dir (about a minute)"
+		rm -rf "$dir"
+		debootstrap --variant=minbase bookworm "$dir" http://deb.debian.org/debian \
+			>"$BUILD/pkgroot.debootstrap.log" 2>&1 ||
+			{ tail -n 30 "$BUILD/pkgroot.debootstrap.log" >&2; die "debootstrap failed"; }
+	fi
+	cat >"$dir/etc/apt/sources.list" <<-EOF
+		deb http://deb.debian.org/debian bookworm main
+		deb http://deb.debian.org/debian bookworm-updates main
+		deb http://deb.debian.org/debian-security bookworm-security main
+	EOF
+	# a machine's identity for the guest booted from it; no daemons
+	# started by package scripts in the chroot
+	echo udmabuf-pkg >"$dir/etc/hostname"
+	printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
+	chmod 755 "$dir/usr/sbin/policy-rc.d"
+	for f in "linux-image-${KVER}_" "linux-headers-${KVER}_" "linux-headers-$abi-common_"; do
+		f=$(ls -t "$BUILD/debs/$f"*.deb 2>/dev/null | head -n 1)
+		[ -n "$f" ] || die "pkgroot: no $f*.deb in build/debs (run scripts/setup.sh)"
+		debs+=("$f")
+	done
+	mkdir -p "$dir/var/cache/udmabuf-debs"
+	rm -f "$dir"/var/cache/udmabuf-debs/*.deb
+	cp "${debs[@]}" "$dir/var/cache/udmabuf-debs/"
+	note "pkgroot: installing dkms, initramfs-tools and $KVER (a few minutes)"
+	: >"$BUILD/pkgroot.log"
+	pkgroot_run apt-get -q update
+	pkgroot_run apt-get install -y -q --no-install-recommends dkms initramfs-tools \
+		kmod udev
+	# shellcheck disable=SC2046
+	pkgroot_run apt-get install -y -q --no-install-recommends \
+		$(cd "$dir" && ls var/cache/udmabuf-debs/*.deb | sed 's|^|./|; s|^\./|/|')
+	rm -rf "$dir/var/cache/udmabuf-debs"
+	pkgroot_run apt-get clean
+	echo "$line" >"$stamp"
+}
+
+# pkgroot_run CMD...: CMD in build/pkgroot, output in build/pkgroot.log
+pkgroot_run() {
+	echo "+ $*" >>"$BUILD/pkgroot.log"
+	chroot_run_dir "$BUILD/pkgroot" "$@" >>"$BUILD/pkgroot.log" 2>&1 ||
+		{ tail -n 30 "$BUILD/pkgroot.log" >&2; die "failed in build/pkgroot: $*"; }
+}
+
 # ------------------------------------------------------------------ main
 mkdir -p "$BUILD"
 exec 9>"$BUILD/.setup.lock"
@@ -336,4 +415,5 @@ done
 for t in $targets; do
 	setup_target "$t"
 done
+[ "$PKG" = 1 ] && setup_pkgroot
 note "set-up complete in $(($(date +%s) - start)) s: $(echo $targets)"
