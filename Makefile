@@ -43,7 +43,9 @@ endif
 
 MODULE    := u-dma-buf.ko
 DRIVER    := $(CURDIR)/driver
-KBUILD     = $(MAKE) -C $(KERNEL_SRC_DIR) M=$(DRIVER) ARCH=$(ARCH) \
+# $(MAKE) stays literal in the recipes: make passes its jobserver (-j) only
+# to recipe lines that show it
+KBUILD     = -C $(KERNEL_SRC_DIR) M=$(DRIVER) ARCH=$(ARCH) \
 	     CROSS_COMPILE=$(CROSS_COMPILE) CONFIG_U_DMA_BUF=m \
 	     $(if $(W),W=$(W)) $(if $(C),C=$(C))
 
@@ -71,11 +73,11 @@ KERNEL_RELEASE    = $(firstword $(shell modinfo -F vermagic $(DRIVER)/$(MODULE) 
 all: modules
 
 modules: kernel-src-present
-	$(KBUILD) modules
+	$(MAKE) $(KBUILD) modules
 	cp $(DRIVER)/$(MODULE) $(CURDIR)/$(MODULE)
 
 modules_install: kernel-src-present
-	$(KBUILD) $(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) modules_install
+	$(MAKE) $(KBUILD) $(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) modules_install
 ifeq ($(MODLIB),)
 	@if [ -z "$(KERNEL_RELEASE)" ]; then \
 		echo "note: kernel release unknown: run depmod yourself"; \
@@ -96,7 +98,7 @@ install: modules_install
 			$(DESTDIR)$(MODPROBE_DIR)/$(notdir $(MODPROBE_CONF)); fi
 
 clean:
-	if [ -e $(KERNEL_SRC_DIR)/Makefile ]; then $(KBUILD) clean; fi
+	if [ -e $(KERNEL_SRC_DIR)/Makefile ]; then $(MAKE) $(KBUILD) clean; fi
 	rm -f $(CURDIR)/$(MODULE)
 	cd $(DRIVER) && rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order \
 		Module.symvers .tmp_versions

@@ -79,6 +79,14 @@ V=$DKMS_VERSION
 step "make modules_install / make install into scratch roots ($KVER headers)"
 s=$W/src
 copy_tree "$s"
+# builds and installs run as an unprivileged user (nobody): an install that
+# writes outside its scratch root fails instead of changing this machine
+mkdir -p "$W/modules_install" "$W/install" "$W/modules_install_yocto"
+chown -R 65534:65534 "$s" "$W/modules_install" "$W/install" "$W/modules_install_yocto"
+make() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		env HOME=/tmp PATH="$PATH:/usr/sbin:/sbin" make "$@"
+}
 if ! make -C "$s" modules KERNEL_SRC="$KERNEL_SRC" >"$W/module.log" 2>&1; then
 	fail G1_build "the module did not build for $KVER" "$W/module.log"
 	finish
@@ -158,6 +166,7 @@ else
 	find "$r" >>"$W/modules_install_yocto.log" 2>&1
 	fail G1_modules_install_yocto_variables "DEPMOD=echo MODLIB=... did not give exactly the module" "$W/modules_install_yocto.log"
 fi
+unset -f make
 [ "$INSTALL_ONLY" = 1 ] && finish
 
 # ---------------------------------------------------------- 2. make package
@@ -252,9 +261,17 @@ else
 		cat "$ROOT/var/lib/dkms/u-dma-buf/$V/build/make.log" >>"$dlog"
 	fail G1_dkms_add_build_install "dkms add/build/install failed" "$dlog"
 fi
-if grep -q 'warning:' "$ROOT/var/lib/dkms/u-dma-buf/$V/build/make.log" 2>/dev/null; then
-	grep 'warning:' "$ROOT/var/lib/dkms/u-dma-buf/$V/build/make.log" >"$W/tail.txt"
-	fail G1_dkms_build_warnings "compiler warnings in DKMS' build" "$W/tail.txt"
+# DKMS keeps the make.log of a build under <kernel>/<arch>/log (in build/
+# when it failed)
+mlog=$ROOT/var/lib/dkms/u-dma-buf/$V/$KVER/x86_64/log/make.log
+[ -f "$mlog" ] || mlog=$ROOT/var/lib/dkms/u-dma-buf/$V/build/make.log
+if [ ! -f "$mlog" ]; then
+	fail G1_dkms_build_warnings "no make.log of DKMS' build"
+elif grep -q 'warning:' "$mlog"; then
+	grep 'warning:' "$mlog" >"$W/tail.txt"
+	fail G1_dkms_build_warnings "warnings in DKMS' build (${mlog#"$ROOT"})" "$W/tail.txt"
+else
+	pass G1_dkms_build_warnings "none in ${mlog#"$ROOT"}"
 fi
 # G1_dkms_autoinstall: AUTOINSTALL=yes: once the module is gone from the
 # kernel, the kernel's postinst hook (what installing a kernel runs)
@@ -336,7 +353,7 @@ sed -i -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\x1bc//g' "$console"
 echo "    guest: $(($(date +%s) - gstart)) s, QEMU status $qrc, console ${console#"$REPO"/}"
 while IFS= read -r line; do
 	case "$line" in
-	"PASS "*) pass "${line#PASS }" ;;
+	"PASS "*) id=${line#PASS }; pass "${id%%: *}" "$([ "$id" != "${id#*: }" ] && echo "${id#*: }")" ;;
 	"FAIL "*) id=${line#FAIL }; fail "${id%%: *}" "${id#*: }" ;;
 	esac
 done < <(awk '/^PKG-KMSG-BEGIN$/ { k = 1 } /^PKG-KMSG-END$/ { k = 0; next } !k' "$console" |

@@ -24,7 +24,8 @@ t() {
 	local id=$1 out
 	shift
 	if out=$("$@" 2>&1); then
-		echo "PASS $id"
+		# the last line of its output says what was seen
+		echo "PASS $id${out:+: $(printf '%s' "$out" | tail -n 1 | cut -c 1-200)}"
 	else
 		echo "FAIL $id: $(printf '%s' "$out" | tr '\n' '|' | cut -c 1-700)"
 		rc=1
