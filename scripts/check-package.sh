@@ -11,14 +11,19 @@
 #      x86_64-6.1 kernel and headers: scripts/setup.sh --pkg):
 #      dkms.conf by hand (dkms add/build/install, autoinstall by the
 #      kernel's postinst hook, remove), then apt install ./u-dma-buf-dkms
-#      (DKMS builds the module), then
+#      (DKMS builds the module) and, when the tree has lib/ and tools/,
+#      libudmabuf0, libudmabuf-dev, udmabuf-tools (a program is built
+#      against libudmabuf-dev there), then
 #   4. a QEMU guest booted with the x86_64-6.1 kernel from that root file
 #      system (9p, under a tmpfs overlay): Debian's modprobe loads the
 #      DKMS-built module with the parameters of the modprobe.d example,
-#      udev applies the rule, the buffers work (tests/pkg/guest-test.sh)
+#      udev applies the rule, the buffers work, the udmabuf command and
+#      the program linked with libudmabuf (if built) work
+#      (tests/pkg/guest-test.sh)
 #   5. apt purge removes the module, its source and the configuration.
 #
-# Prints PASS/FAIL lines and, last, "N passed, M failed"; exit status 0
+# Prints PASS/FAIL/SKIP lines and, last, "N passed, M failed" (", K
+# skipped" when the user-space packages were not built); exit status 0
 # only if nothing failed.  Logs: build/check-package/.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -27,12 +32,13 @@ INSTALL_ONLY=0
 [ "${1:-}" = --install-only ] && INSTALL_ONLY=1
 W=$BUILD/check-package
 ROOT=$BUILD/pkgroot
-NPASS=0 NFAIL=0
+NPASS=0 NFAIL=0 NSKIP=0
 START=$(date +%s)
 rm -rf "$W"
 mkdir -p "$W"
 
 pass() { echo "PASS [pkg] $1${2:+: $2}"; NPASS=$((NPASS + 1)); }
+skip() { echo "SKIP [pkg] $1: $2"; NSKIP=$((NSKIP + 1)); }
 # fail ID WHY [DETAIL-FILE]
 fail() {
 	echo "FAIL [pkg] $1: $2"
@@ -43,7 +49,7 @@ fail() {
 }
 finish() {
 	echo "($(($(date +%s) - START)) s; logs in ${W#"$REPO"/}/)"
-	echo "$NPASS passed, $NFAIL failed"
+	echo "$NPASS passed, $NFAIL failed$([ "$NSKIP" -gt 0 ] && echo ", $NSKIP skipped")"
 	[ "$NFAIL" = 0 ]
 	exit
 }
@@ -211,10 +217,36 @@ cmp -s "$SRC/contrib/modprobe.d/u-dma-buf.conf" "$x/etc/modprobe.d/u-dma-buf.con
 grep -qx /etc/modprobe.d/u-dma-buf.conf "$x/DEBIAN/conffiles" 2>/dev/null ||
 	why="$why; /etc/modprobe.d/u-dma-buf.conf is not a conffile"
 dpkg-deb -f "$deb" Depends | grep -q 'dkms' || why="$why; no dependency on dkms"
+# the user-space packages (built when the tree has lib/ and tools/)
+userdebs=()
+for p in libudmabuf0 libudmabuf-dev udmabuf-tools; do
+	f=$(ls "$BUILD/pkg/${p}_${DEB_VERSION}_"*.deb 2>/dev/null | head -n 1)
+	[ -n "$f" ] || continue
+	userdebs+=("$f")
+	dpkg-deb -c "$f" | grep -q '/usr/src/' && why="$why; $p contains /usr/src"
+	dpkg-deb -f "$f" Depends | grep -q 'dkms' && why="$why; $p depends on dkms"
+done
 if [ -n "$why" ]; then
 	fail G2_deb_contents "${why#; }"
 else
 	pass G2_deb_contents "$u ($(find "$x/$u" -type f | wc -l) files), udev rule, modprobe.d conffile"
+fi
+if [ ${#userdebs[@]} = 0 ]; then
+	:
+elif [ ${#userdebs[@]} != 3 ]; then
+	fail G2_user_packages "only ${userdebs[*]##*/} of libudmabuf0, libudmabuf-dev, udmabuf-tools"
+else
+	why=
+	dpkg-deb -c "${userdebs[0]}" | grep -q '/libudmabuf\.so\.0$' || why="$why; libudmabuf0 has no libudmabuf.so.0"
+	dpkg-deb -c "${userdebs[1]}" | grep -q '/usr/include/udmabuf\.h$' || why="$why; libudmabuf-dev has no udmabuf.h"
+	dpkg-deb -c "${userdebs[1]}" | grep -q '/libudmabuf\.so -> ' || why="$why; libudmabuf-dev has no libudmabuf.so link"
+	dpkg-deb -c "${userdebs[2]}" | grep -q '/usr/bin/udmabuf$' || why="$why; udmabuf-tools has no /usr/bin/udmabuf"
+	dpkg-deb -c "${userdebs[2]}" | grep -q '/man1/udmabuf\.1\.gz$' || why="$why; udmabuf-tools has no udmabuf(1)"
+	if [ -n "$why" ]; then
+		fail G2_user_packages "${why#; }"
+	else
+		pass G2_user_packages "libudmabuf0 (libudmabuf.so.0), libudmabuf-dev (udmabuf.h, .so, .a, .pc), udmabuf-tools (udmabuf, udmabuf(1))"
+	fi
 fi
 
 # ------------------------------------------------------- 3. DKMS in pkgroot
@@ -234,7 +266,9 @@ ko=/lib/modules/$KVER/updates/dkms/u-dma-buf.ko
 log=$W/pkgroot.log
 # a clean start: no package, nothing of u-dma-buf in DKMS
 in_root "$log" sh -c "
-	if dpkg -s u-dma-buf-dkms >/dev/null 2>&1; then apt-get purge -y -q u-dma-buf-dkms; fi
+	for p in u-dma-buf-dkms libudmabuf0 libudmabuf-dev udmabuf-tools; do
+		if dpkg -s \$p >/dev/null 2>&1; then apt-get purge -y -q \$p; fi
+	done
 	for v in \$(dkms status u-dma-buf 2>/dev/null | sed -n 's|^u-dma-buf/\([^,:]*\).*|\1|p' | sort -u); do
 		dkms remove -m u-dma-buf -v \$v --all
 	done
@@ -295,9 +329,11 @@ rm -rf "$ROOT/usr/src/u-dma-buf-$V"
 
 # G2_apt_install: the package, as a user installs it; DKMS builds the
 # module for the installed kernel
-cp "$deb" "$ROOT/tmp/"
+cp "$deb" "${userdebs[@]}" "$ROOT/tmp/"
 alog=$W/apt-install.log
-if in_root "$alog" apt-get install -y -q --no-install-recommends "/tmp/$(basename "$deb")"; then
+debargs=()
+for f in "$deb" "${userdebs[@]}"; do debargs+=("/tmp/$(basename "$f")"); done
+if in_root "$alog" apt-get install -y -q --no-install-recommends "${debargs[@]}"; then
 	st=$(chroot_run_dir "$ROOT" dkms status u-dma-buf 2>&1)
 	if [ -f "$ROOT$ko" ] && grep -q "^u-dma-buf/$V, $KVER, x86_64: installed" <<<"$st"; then
 		pass G2_apt_install_dkms_builds "$st"
@@ -306,9 +342,9 @@ if in_root "$alog" apt-get install -y -q --no-install-recommends "/tmp/$(basenam
 		fail G2_apt_install_dkms_builds "installed, but DKMS did not install the module for $KVER" "$alog"
 	fi
 else
-	fail G2_apt_install_dkms_builds "apt-get install ./$(basename "$deb") failed" "$alog"
+	fail G2_apt_install_dkms_builds "apt-get install ${debargs[*]#/tmp/} failed" "$alog"
 fi
-rm -f "$ROOT/tmp/$(basename "$deb")"
+for f in "${debargs[@]}"; do rm -f "$ROOT$f"; done
 grep -E '^(Sign command|Signing key|Binary .* not found)' "$alog" | sort -u | sed 's/^/    note: /'
 if [ -f "$ROOT$ko" ] && modinfo -F signer "$ROOT$ko" 2>/dev/null | grep -q .; then
 	echo "    note: DKMS signed the module ($(modinfo -F signer "$ROOT$ko"))"
@@ -330,6 +366,17 @@ if ! gcc -static -O2 -Wall -Werror -I "$SRC/include/uapi" -o "$g/pkgtest/pkg-smo
 	"$SRC/tests/pkg/pkg-smoke.c" >"$W/pkg-smoke.log" 2>&1; then
 	fail G2_guest "tests/pkg/pkg-smoke.c did not build" "$W/pkg-smoke.log"
 	finish
+fi
+# a program built in the root against libudmabuf-dev, as a user builds one
+if [ -f "$ROOT/usr/include/udmabuf.h" ]; then
+	cp "$SRC/tests/pkg/pkg-lib.c" "$ROOT/tmp/pkg-lib.c"
+	if in_root "$W/pkg-lib.log" gcc -O2 -Wall -Werror -o /tmp/pkg-lib /tmp/pkg-lib.c -ludmabuf &&
+		mv "$ROOT/tmp/pkg-lib" "$g/pkgtest/pkg-lib"; then
+		pass G2_libudmabuf_dev_builds "gcc pkg-lib.c -ludmabuf in build/pkgroot"
+	else
+		fail G2_libudmabuf_dev_builds "a program did not build against libudmabuf-dev" "$W/pkg-lib.log"
+	fi
+	rm -f "$ROOT/tmp/pkg-lib.c" "$ROOT/tmp/pkg-lib"
 fi
 # the modules that mount the shared root, from the root's own kernel
 : >"$g/lib/modules/load.list"
@@ -354,14 +401,17 @@ echo "    guest: $(($(date +%s) - gstart)) s, QEMU status $qrc, console ${consol
 while IFS= read -r line; do
 	case "$line" in
 	"PASS "*) id=${line#PASS }; pass "${id%%: *}" "$([ "$id" != "${id#*: }" ] && echo "${id#*: }")" ;;
+	"SKIP "*) id=${line#SKIP }; skip "${id%%: *}" "${id#*: }" ;;
 	"FAIL "*) id=${line#FAIL }; fail "${id%%: *}" "${id#*: }" ;;
 	esac
 done < <(awk '/^PKG-KMSG-BEGIN$/ { k = 1 } /^PKG-KMSG-END$/ { k = 0; next } !k' "$console" |
-	grep -aE '^(PASS|FAIL) G2_guest')
+	grep -aE '^(PASS|FAIL|SKIP) G2_guest')
 end=$(sed -n 's/^PKG-END rc=\([0-9]*\)$/\1/p' "$console" | tail -n 1)
 n=$(awk '/^PKG-KMSG-BEGIN$/ { k = 1 } /^PKG-KMSG-END$/ { k = 0; next } !k' "$console" |
-	grep -acE '^(PASS|FAIL) G2_guest')
-want=$(grep -c '^t G2_guest' "$SRC/tests/pkg/guest-test.sh")
+	grep -acE '^(PASS|FAIL|SKIP) G2_guest')
+# every test id the guest script names (with t or skip), once
+want=$(grep -oE '(^|[[:space:]])(t|skip) G2_guest_[A-Za-z0-9_]+' "$SRC/tests/pkg/guest-test.sh" |
+	awk '{ print $2 }' | sort -u | wc -l)
 if [ -z "$end" ]; then
 	fail G2_guest_boot "the guest did not finish (QEMU status $qrc)" "$console"
 elif [ "$n" != "$want" ]; then
@@ -373,13 +423,16 @@ fi
 # ------------------------------------------------------------ 5. apt purge
 step "apt purge in build/pkgroot"
 plog=$W/apt-purge.log
-if in_root "$plog" apt-get purge -y -q u-dma-buf-dkms; then
+pkgs=$(chroot_run_dir "$ROOT" dpkg-query -W -f '${Package} ${db:Status-Abbrev}\n' \
+	u-dma-buf-dkms libudmabuf0 libudmabuf-dev udmabuf-tools 2>/dev/null | awk '$2 ~ /^.i/ { print $1 }')
+if in_root "$plog" apt-get purge -y -q $pkgs; then
 	why=
 	[ -e "$ROOT$ko" ] && why="$why; $ko still there"
 	[ -e "$ROOT/usr/src/u-dma-buf-$V" ] && why="$why; /usr/src/u-dma-buf-$V still there"
 	[ -e "$ROOT/etc/modprobe.d/u-dma-buf.conf" ] && why="$why; /etc/modprobe.d/u-dma-buf.conf still there"
 	[ -e "$ROOT/lib/udev/rules.d/99-u-dma-buf.rules" ] && why="$why; the udev rule still there"
 	chroot_run_dir "$ROOT" dkms status u-dma-buf 2>/dev/null | grep -q . && why="$why; dkms still knows u-dma-buf"
+	[ -e "$ROOT/usr/bin/udmabuf" ] && why="$why; /usr/bin/udmabuf still there"
 	chroot_run_dir "$ROOT" modinfo -k "$KVER" -n u-dma-buf >/dev/null 2>&1 && why="$why; modinfo -k $KVER still finds u-dma-buf"
 	if [ -n "$why" ]; then
 		fail G2_apt_purge "${why#; }" "$plog"
