@@ -20,6 +20,10 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# has REGEX: stdin matches; reads all of it (grep -q would end the writer
+# early, a failure under pipefail)
+has() { grep -cE -- "$1" >/dev/null; }
+
 TARBALL=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 W=$BUILD/intree
 K=$W/linux-source-6.1
@@ -166,7 +170,7 @@ log=$W/builtin.log
 if "$REPO/scripts/intree-build.sh" --enable y --build --jobs "$J" "$K" >"$log" 2>&1; then
 	if warnings "$log" >"$W/tail.txt"; then
 		fail G6_intree_builtin "warnings" "$W/tail.txt"
-	elif ! ar t "$K/drivers/misc/u-dma-buf/built-in.a" 2>/dev/null | grep -q 'udmabuf_main.o'; then
+	elif ! ar t "$K/drivers/misc/u-dma-buf/built-in.a" 2>/dev/null | has 'udmabuf_main.o'; then
 		fail G6_intree_builtin "no udmabuf_main.o in drivers/misc/u-dma-buf/built-in.a" "$log"
 	else
 		pass G6_intree_builtin "drivers/misc/u-dma-buf/built-in.a, no warning"

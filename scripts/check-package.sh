@@ -28,6 +28,10 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# has REGEX: stdin matches; reads all of it (grep -q would end the writer
+# early, a failure under pipefail)
+has() { grep -cE -- "$1" >/dev/null; }
+
 INSTALL_ONLY=0
 [ "${1:-}" = --install-only ] && INSTALL_ONLY=1
 W=$BUILD/check-package
@@ -216,15 +220,15 @@ cmp -s "$SRC/contrib/modprobe.d/u-dma-buf.conf" "$x/etc/modprobe.d/u-dma-buf.con
 	why="$why; etc/modprobe.d/u-dma-buf.conf missing or different"
 grep -qx /etc/modprobe.d/u-dma-buf.conf "$x/DEBIAN/conffiles" 2>/dev/null ||
 	why="$why; /etc/modprobe.d/u-dma-buf.conf is not a conffile"
-dpkg-deb -f "$deb" Depends | grep -q 'dkms' || why="$why; no dependency on dkms"
+dpkg-deb -f "$deb" Depends | has 'dkms' || why="$why; no dependency on dkms"
 # the user-space packages (built when the tree has lib/ and tools/)
 userdebs=()
 for p in libudmabuf0 libudmabuf-dev udmabuf-tools; do
 	f=$(ls "$BUILD/pkg/${p}_${DEB_VERSION}_"*.deb 2>/dev/null | head -n 1)
 	[ -n "$f" ] || continue
 	userdebs+=("$f")
-	dpkg-deb -c "$f" | grep -q '/usr/src/' && why="$why; $p contains /usr/src"
-	dpkg-deb -f "$f" Depends | grep -q 'dkms' && why="$why; $p depends on dkms"
+	dpkg-deb -c "$f" | has '/usr/src/' && why="$why; $p contains /usr/src"
+	dpkg-deb -f "$f" Depends | has 'dkms' && why="$why; $p depends on dkms"
 done
 if [ -n "$why" ]; then
 	fail G2_deb_contents "${why#; }"
@@ -237,11 +241,11 @@ elif [ ${#userdebs[@]} != 3 ]; then
 	fail G2_user_packages "only ${userdebs[*]##*/} of libudmabuf0, libudmabuf-dev, udmabuf-tools"
 else
 	why=
-	dpkg-deb -c "${userdebs[0]}" | grep -q '/libudmabuf\.so\.0$' || why="$why; libudmabuf0 has no libudmabuf.so.0"
-	dpkg-deb -c "${userdebs[1]}" | grep -q '/usr/include/udmabuf\.h$' || why="$why; libudmabuf-dev has no udmabuf.h"
-	dpkg-deb -c "${userdebs[1]}" | grep -q '/libudmabuf\.so -> ' || why="$why; libudmabuf-dev has no libudmabuf.so link"
-	dpkg-deb -c "${userdebs[2]}" | grep -q '/usr/bin/udmabuf$' || why="$why; udmabuf-tools has no /usr/bin/udmabuf"
-	dpkg-deb -c "${userdebs[2]}" | grep -q '/man1/udmabuf\.1\.gz$' || why="$why; udmabuf-tools has no udmabuf(1)"
+	dpkg-deb -c "${userdebs[0]}" | has '/libudmabuf\.so\.0( ->|$)' || why="$why; libudmabuf0 has no libudmabuf.so.0"
+	dpkg-deb -c "${userdebs[1]}" | has '/usr/include/udmabuf\.h$' || why="$why; libudmabuf-dev has no udmabuf.h"
+	dpkg-deb -c "${userdebs[1]}" | has '/libudmabuf\.so -> ' || why="$why; libudmabuf-dev has no libudmabuf.so link"
+	dpkg-deb -c "${userdebs[2]}" | has '/usr/bin/udmabuf$' || why="$why; udmabuf-tools has no /usr/bin/udmabuf"
+	dpkg-deb -c "${userdebs[2]}" | has '/man1/udmabuf\.1\.gz$' || why="$why; udmabuf-tools has no udmabuf(1)"
 	if [ -n "$why" ]; then
 		fail G2_user_packages "${why#; }"
 	else
@@ -320,7 +324,7 @@ else
 	fail G1_dkms_autoinstall "the kernel's postinst hook did not rebuild the module" "$dlog"
 fi
 if in_root "$dlog" dkms remove -m u-dma-buf -v "$V" --all && [ ! -e "$ROOT$ko" ] &&
-	! chroot_run_dir "$ROOT" dkms status u-dma-buf 2>/dev/null | grep -q .; then
+	! chroot_run_dir "$ROOT" dkms status u-dma-buf 2>/dev/null | has .; then
 	pass G1_dkms_remove
 else
 	fail G1_dkms_remove "dkms remove --all left the module or its state" "$dlog"
@@ -346,7 +350,7 @@ else
 fi
 for f in "${debargs[@]}"; do rm -f "$ROOT$f"; done
 grep -E '^(Sign command|Signing key|Binary .* not found)' "$alog" | sort -u | sed 's/^/    note: /'
-if [ -f "$ROOT$ko" ] && modinfo -F signer "$ROOT$ko" 2>/dev/null | grep -q .; then
+if [ -f "$ROOT$ko" ] && modinfo -F signer "$ROOT$ko" 2>/dev/null | has .; then
 	echo "    note: DKMS signed the module ($(modinfo -F signer "$ROOT$ko"))"
 fi
 
@@ -431,7 +435,7 @@ if in_root "$plog" apt-get purge -y -q $pkgs; then
 	[ -e "$ROOT/usr/src/u-dma-buf-$V" ] && why="$why; /usr/src/u-dma-buf-$V still there"
 	[ -e "$ROOT/etc/modprobe.d/u-dma-buf.conf" ] && why="$why; /etc/modprobe.d/u-dma-buf.conf still there"
 	[ -e "$ROOT/lib/udev/rules.d/99-u-dma-buf.rules" ] && why="$why; the udev rule still there"
-	chroot_run_dir "$ROOT" dkms status u-dma-buf 2>/dev/null | grep -q . && why="$why; dkms still knows u-dma-buf"
+	chroot_run_dir "$ROOT" dkms status u-dma-buf 2>/dev/null | has . && why="$why; dkms still knows u-dma-buf"
 	[ -e "$ROOT/usr/bin/udmabuf" ] && why="$why; /usr/bin/udmabuf still there"
 	chroot_run_dir "$ROOT" modinfo -k "$KVER" -n u-dma-buf >/dev/null 2>&1 && why="$why; modinfo -k $KVER still finds u-dma-buf"
 	if [ -n "$why" ]; then

@@ -346,7 +346,7 @@ setup_pkgroot() {
 	local dir=$BUILD/pkgroot stamp abi debs=() f line
 	load_target x86_64-6.1
 	abi=${KVER%-amd64}
-	line="bookworm dkms initramfs-tools $IMAGE_PKG"
+	line="bookworm dkms initramfs-tools udev libc6-dev $IMAGE_PKG"
 	stamp=$dir/.udmabuf-stamp
 	if [ "$(cat "$stamp" 2>/dev/null)" = "$line" ]; then
 		note "pkgroot: ready ($KVER)"
@@ -381,7 +381,7 @@ setup_pkgroot() {
 	: >"$BUILD/pkgroot.log"
 	pkgroot_run apt-get -q update
 	pkgroot_run apt-get install -y -q --no-install-recommends dkms initramfs-tools \
-		kmod udev
+		kmod udev libc6-dev
 	# shellcheck disable=SC2046
 	pkgroot_run apt-get install -y -q --no-install-recommends \
 		$(cd "$dir" && ls var/cache/udmabuf-debs/*.deb | sed 's|^|./|; s|^\./|/|')
