@@ -468,6 +468,11 @@ report() {
 #                       tables show the median of all rounds' repetitions
 #   BENCH_EST_PARAMS=<p=v>[,<p=v>]...  parameters for the established driver
 #                       besides udmabuf0 (default none: what users get)
+# Then large buffers (udmabuf-large-bench, H8), one more boot per guest size:
+#   BENCH_LARGE_MEMORY="<MiB>..."  guest sizes (default "2048 4096" on x86_64,
+#                       none elsewhere; "" skips them)
+#   BENCH_LARGE_ARGS=<a>[,<a>]...  arguments of udmabuf-large-bench
+#                       (e.g. -t,5,-s,16:256)
 
 # bench_est_build: sets EST_KO and EST_DESC, or EST_NOTE saying why not.
 bench_est_build() {
@@ -537,6 +542,36 @@ bench_pack() {
 		cp "$EST_KO" "$d/lib/modules/u-dma-buf-est.ko"
 		(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/default.cpio.gz"
 	fi
+}
+
+# bench_large: udmabuf-large-bench in a guest of each BENCH_LARGE_MEMORY
+# size, from the default boot's initramfs; 0 if every one printed its table.
+bench_large() {
+	local mem log ok=0 def=
+	[ "$A_KARCH" = x86_64 ] && def="2048 4096"
+	for mem in ${BENCH_LARGE_MEMORY-$def}; do
+		boot_conf default
+		# a disk as large as the memory: its cache fills the memory
+		B_MEMORY=$mem B_DISK=$mem B_TIMEOUT=${BENCH_TIMEOUT:-3000}
+		# the kernel's image at one place (KASLR moves it into a
+		# different candidate range on every boot), and times from
+		# the HPET (a TSC calibrated under load can be far off)
+		[ "$A_KARCH" = x86_64 ] && B_CMDLINE="nokaslr clocksource=hpet"
+		[ -n "${BENCH_LARGE_ARGS:-}" ] &&
+			B_CMDLINE="$B_CMDLINE ut.bench_large_args=$BENCH_LARGE_ARGS"
+		cp "$W/default.cpio.gz" "$W/large-$mem.cpio.gz"
+		echo
+		boot_guest "large-$mem" bench-large
+		log=$W/large-$mem.console.log
+		if grep -qx UT-BENCH-LARGE-END "$log"; then
+			section "$log" BENCH-LARGE
+		else
+			echo "The large-buffer guest of $mem MiB did not get to its output. Last console lines:"
+			tail -n 40 "$log"
+		fi
+		grep -q '^UT-END rc=0$' "$log" || ok=1
+	done
+	return $ok
 }
 
 # bench_report FILE: the tables of the guest's MC/MCI/MT/MCE lines, and
@@ -762,7 +797,11 @@ if [ "$MODE" != test ]; then
 		tail -n 40 "$log"
 	fi
 	grep -q '^UT-END rc=0$' "$log"
-	exit
+	rc=$?
+	if [ "$MODE" = bench ]; then
+		bench_large || rc=1
+	fi
+	exit $rc
 fi
 
 echo "kernel $KVER ($IMAGE_PKG), $A_QEMU"
