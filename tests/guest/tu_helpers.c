@@ -571,6 +571,19 @@ void tu_kpte_kind_x(uint64_t phys, char *kind, size_t len)
 	snprintf(kind, len, "%.*s", (int)strcspn(out, " \n"), out);
 }
 
+uint64_t tu_mem_total_bytes(void)
+{
+	char buf[4096], *p;
+	int r = ut_read_file("/proc/meminfo", buf, sizeof(buf));
+
+	if (r < 0)
+		UT_FAIL("reading /proc/meminfo: %s", strerror(-r));
+	p = strstr(buf, "MemTotal:");
+	if (!p)
+		UT_FAIL("/proc/meminfo without MemTotal:\n%s", buf);
+	return strtoull(p + 9, NULL, 10) * 1024;
+}
+
 /* the largest block the buddy allocator gives: from /proc/buddyinfo */
 size_t tu_buddy_max_bytes(void)
 {
