@@ -182,13 +182,17 @@ $(LIB_SO): $(LIB_OBJS) $(CURDIR)/lib/libudmabuf.map
 	ln -sf $(notdir $@) $(UBUILD)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(UBUILD)/libudmabuf.so
 
-$(LIB_PC): $(CURDIR)/lib/libudmabuf.pc.in
+# written every time: it holds PREFIX and LIBDIR of this make
+$(LIB_PC): $(CURDIR)/lib/libudmabuf.pc.in FORCE
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(LIB_VERSION)|' $< >$@
 
 $(UDMABUF): $(TOOL_OBJS) $(LIB_A)
 	$(UCC) $(CFLAGS) $(LDFLAGS) $(ULDFLAGS) -o $@ $(TOOL_OBJS) $(LIB_A)
+
+.PHONY: FORCE
+FORCE:
 
 install-user: lib tools
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) \

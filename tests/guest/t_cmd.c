@@ -690,7 +690,7 @@ UT_TEST(G3_bench_tables, "")
 				if (!strcmp(cell, "skipped*")) {
 					int m = i / 2, os = i % 2;
 
-					if (t != 2 || !is_arm() ||
+					if (t != 2 || !tu_is_arch("aarch64") ||
 					    !((os && m == 1) || m == 5))
 						UT_FAIL("Table %d row %d: \"%s\" skipped",
 							t, i, rows[i]);
@@ -703,10 +703,10 @@ UT_TEST(G3_bench_tables, "")
 			}
 		}
 	}
-	/* ARM: mode 1 with O_SYNC and mode 5 (both) at both sizes */
-	UT_EQ(skipped, is_arm() ? 6 : 0);
-	if (is_arm())
-		tu_run_has_x(&r, 0, "* skipped on ARM: sync_mode 1 with O_SYNC and sync_mode 5");
+	/* arm64: mode 1 with O_SYNC and mode 5 (both) at both sizes */
+	UT_EQ(skipped, tu_is_arch("aarch64") ? 6 : 0);
+	if (tu_is_arch("aarch64"))
+		tu_run_has_x(&r, 0, "* skipped on arm64: sync_mode 1 with O_SYNC and sync_mode 5");
 	if (tu_is_arch("x86_64"))
 		tu_run_has_x(&r, 0, "x86: the driver maps every sync_mode write-back");
 	tu_run_has_x(&r, 0, "QEMU: the caches are not modelled");
@@ -762,9 +762,9 @@ UT_TEST(G3_bench_csv_svg_on_a_buffer, "udmabuf0=0x20000")
 			UT_FAIL("CSV: expected 7 fields in \"%s\"", line);
 		sscanf(strchr(line, ',') + 1, "%*[^,],%*[^,],%*[^,],%31[^,],%*[^,],%63s",
 		       sec, note);
-		if (!strcmp(t, "clear_buf") && is_arm() &&
+		if (!strcmp(t, "clear_buf") && tu_is_arch("aarch64") &&
 		    ((os && m == 1) || m == 5)) {
-			if (!strstr(line, ",,,skipped-device-memory-on-arm"))
+			if (!strstr(line, ",,,skipped-device-memory-on-arm64"))
 				UT_FAIL("CSV: expected a skipped cell, saw \"%s\"",
 					line);
 			continue;
@@ -777,7 +777,7 @@ UT_TEST(G3_bench_csv_svg_on_a_buffer, "udmabuf0=0x20000")
 	}
 	free(copy);
 	UT_EQ(rows, 1 + 2 * 3 * 2);
-	UT_EQ(done, is_arm() ? 9 : 12);
+	UT_EQ(done, tu_is_arch("aarch64") ? 9 : 12);
 	tu_run_free(&r);
 
 	/* the chart: one bar per figure, the legend, closed elements */
@@ -791,8 +791,7 @@ UT_TEST(G3_bench_csv_svg_on_a_buffer, "udmabuf0=0x20000")
 	UT_EQ(count_str(svg, "<title>"), count_str(svg, "</title>"));
 	UT_ASSERT(strstr(svg, "O_SYNC not specified") != NULL);
 	UT_ASSERT(strstr(svg, "Table 2: clear_buf, 64 KiB") != NULL);
-	if (is_arm())
-		UT_EQ(count_str(svg, ">skipped<"), 3);
+	UT_EQ(count_str(svg, ">skipped<"), tu_is_arch("aarch64") ? 3 : 0);
 	free(svg);
 	unlink("/tmp/bench.svg");
 
