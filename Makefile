@@ -10,6 +10,8 @@
 #   make W=1 C=1 KERNEL_SRC=<dir>          extra warnings and sparse
 #   make modules_install | install | clean
 #   make check [TARGET=<name>] | check-all | demo [DEMO_TARGET=<name>] | lint
+#   make demo-dma [DEMO_TARGET=<name>]    examples/edu-dma/edu-uio with a real
+#                                         DMA device (QEMU edu) in a VM
 #   make bench [BENCH_TARGETS="<name> ..."]
 #   make lib | tools | user                libudmabuf and the udmabuf command
 #   make install-user [PREFIX=/usr/local]  ... installed (see "user space")
@@ -47,7 +49,7 @@ UDEV_RULES := udev/99-u-dma-buf.rules
 UDEV_DIR   ?= /etc/udev/rules.d
 
 .PHONY: all modules modules_install install clean distclean \
-	setup check check-all demo bench lint lib tools user install-user
+	setup check check-all demo demo-dma bench lint lib tools user install-user
 
 all: modules
 
@@ -91,6 +93,11 @@ check-all:
 
 demo:
 	@scripts/demo.sh $(DEMO_TARGET)
+
+# the user-space driver example (examples/edu-dma, docs/user-space-driver.md)
+# moving data between a buffer and QEMU's edu PCI device in a guest
+demo-dma:
+	@scripts/demo.sh --dma $(DEMO_TARGET)
 
 # figures, not tests: udmabuf-bench in a guest of each BENCH_TARGETS, with
 # the established driver's mapping costs beside ours when its source is

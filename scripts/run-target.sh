@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # run-target.sh TARGET        build, pack, boot and report one test target
 # run-target.sh --demo TARGET boot TARGET in demo mode, print what it shows
+# run-target.sh --demo-dma TARGET  the same with the "edu" boot of
+#                             tests/boots.conf and scripts/guest/demo-dma.sh
 # run-target.sh --bench TARGET  figures, not tests (see "bench" below)
 #
 # Test mode prints the target's report on stdout (PASS/FAIL/SKIP lines with
@@ -17,14 +19,14 @@
 # logs, and per boot <boot>.console.log (the guest's serial console),
 # <boot>.qemu.log and the initramfs.  Exit status 0 only if nothing failed.
 #
-# UDMABUF_SRC_ROOT=<dir> takes Makefile, driver/, include/ and tests/guest/
-# from another tree (harness development).
+# UDMABUF_SRC_ROOT=<dir> takes Makefile, driver/, include/, tests/guest/
+# and examples/ from another tree (harness development).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 MODE=test
 case "${1:-}" in
---demo | --bench)
+--demo | --demo-dma | --bench)
 	MODE=${1#--}
 	shift
 	;;
@@ -165,7 +167,9 @@ build_guest() {
 		gcc_static "$A_CC32" "$g/udmabuf-test32" "$SRC"/tests/guest/*.c \
 			"$W/user32/libudmabuf.a" || ok=1
 	fi
-	for p in "$SRC"/tests/guest/progs/*.c; do
+	# the guest programs, and the examples users copy (examples/*/*.c,
+	# e.g. examples/edu-dma/edu-uio.c: /bin/edu-uio), built the same way
+	for p in "$SRC"/tests/guest/progs/*.c "$SRC"/examples/*/*.c; do
 		[ -e "$p" ] || continue
 		# "/* ut-cflags: FLAGS */" in its first 3 lines: flags for it alone
 		# shellcheck disable=SC2046
@@ -244,7 +248,8 @@ pack() {
 	cp "$BUILD/root/busybox-$T_ARCH/bin/busybox" "$d/bin/busybox"
 	cp "$REPO/scripts/guest/init" "$d/init"
 	cp "$REPO/scripts/guest/demo.sh" "$d/bin/udmabuf-demo.sh"
-	chmod 755 "$d/init" "$d/bin/udmabuf-demo.sh"
+	cp "$REPO/scripts/guest/demo-dma.sh" "$d/bin/udmabuf-demo-dma.sh"
+	chmod 755 "$d/init" "$d/bin/udmabuf-demo.sh" "$d/bin/udmabuf-demo-dma.sh"
 	mkdir -p "$d/etc" "$d/root"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$d/etc/passwd"
 	echo "root:x:0:" >"$d/etc/group"
@@ -736,21 +741,24 @@ bench_report() {
 }
 
 # ------------------------------------------------------------------ main
-# demo and bench: one default boot, print what the guest shows
+# demo and bench: one boot ("default"; "edu" for demo-dma), print what the
+# guest shows between UT-<MODE>-BEGIN and -END
 if [ "$MODE" != test ]; then
 	SEC=$(echo "$MODE" | tr a-z A-Z)
+	DBOOT=default
+	[ "$MODE" = demo-dma ] && DBOOT=edu
 	build_module >"$W/$MODE-build.txt" && build_guest >>"$W/$MODE-build.txt" || {
 		cat "$W/$MODE-build.txt"
 		exit 1
 	}
-	boot_conf default
-	pack default >>"$W/$MODE-build.txt" || { cat "$W/$MODE-build.txt"; exit 1; }
+	boot_conf "$DBOOT" "$T"
+	pack "$DBOOT" >>"$W/$MODE-build.txt" || { cat "$W/$MODE-build.txt"; exit 1; }
 	[ "$MODE" = bench ] && bench_pack
 	BENCH_LOAD=$(cut -d ' ' -f 1 /proc/loadavg)
-	boot_guest default "$MODE"
+	boot_guest "$DBOOT" "$MODE"
 	qrc=$?
 	BENCH_LOAD="$BENCH_LOAD/$(cut -d ' ' -f 1 /proc/loadavg)"
-	log=$W/default.console.log
+	log=$W/$DBOOT.console.log
 	rm -f "$W/summary.txt"
 	if grep -qx "UT-$SEC-BEGIN" "$log" && [ "$MODE" = bench ]; then
 		section "$log" "$SEC" >"$W/bench.txt"

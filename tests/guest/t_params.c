@@ -271,6 +271,9 @@ UT_TEST(A2_load_and_unload_lines, UT_NOLOAD)
 			 "u-dma-buf udmabuf0: dma coherent   = %s", coh);
 		UT_LOG_HAS(line);
 	}
+	/* 1 MiB and 12 KiB: within the buddy allocator everywhere */
+	UT_LOG_HAS("u-dma-buf udmabuf0: memory source  = buddy allocator");
+	UT_LOG_HAS("u-dma-buf udmabuf5: memory source  = buddy allocator");
 	UT_LOG_LACKS("driver uninstalled");
 
 	UT_EQ(ut_unload(), 0);
@@ -294,6 +297,7 @@ UT_TEST(A2_info_enable_0_is_quiet, UT_NOLOAD)
 	UT_LOG_LACKS("phys address");
 	UT_LOG_LACKS("buffer size");
 	UT_LOG_LACKS("dma coherent");
+	UT_LOG_LACKS("memory source");
 	UT_EQ(ut_unload(), 0);
 	UT_LOG_LACKS("driver uninstalled");
 	expect_no_buffer("udmabuf0");
@@ -494,6 +498,8 @@ UT_TEST_BOOT(A3_dma_mask_28_below_256mib, UT_NOLOAD, "edu")
 		UT_SKIP("the arm64 virt machine has no RAM below 1 GiB");
 	UT_OK(ut_load("udmabuf0=4096 udmabuf1=0x100000 udmabuf2=0x800000 "
 		      "dma_mask_bit=28"));
+	/* 8 MiB is beyond the buddy allocator: a range of a zone */
+	UT_LOG_HAS("udmabuf2: memory source  = contiguous range");
 	for (int i = 0; i < 3; i++) {
 		uint64_t pa;
 

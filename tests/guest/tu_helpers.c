@@ -551,6 +551,26 @@ int tu_pte_x(const void *addr, char *kind, size_t len, uint64_t *pfn)
 	return 1;
 }
 
+void tu_kpte_kind_x(uint64_t phys, char *kind, size_t len)
+{
+	const char *path = "/sys/kernel/debug/udmabuf-test/kpte";
+	char a[32], out[128];
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		UT_FAIL("open %s: %s", path, strerror(errno));
+	snprintf(a, sizeof(a), "0x%llx", (unsigned long long)phys);
+	if (write(fd, a, strlen(a)) < 0)
+		UT_FAIL("write %s: %s", path, strerror(errno));
+	n = read(fd, out, sizeof(out) - 1);
+	close(fd);
+	if (n <= 0)
+		UT_FAIL("read %s: %s", path, n ? strerror(errno) : "nothing");
+	out[n] = '\0';
+	snprintf(kind, len, "%.*s", (int)strcspn(out, " \n"), out);
+}
+
 /* the largest block the buddy allocator gives: from /proc/buddyinfo */
 size_t tu_buddy_max_bytes(void)
 {
