@@ -159,6 +159,7 @@ UDMABUF_EXPORT struct udmabuf_buffer *udmabuf_buffer_open(const char *name,
 {
 	struct udmabuf_buffer *b;
 	struct stat st;
+	dev_t rdev;
 	char tmp[64];
 	int oflags, r;
 
@@ -183,19 +184,22 @@ UDMABUF_EXPORT struct udmabuf_buffer *udmabuf_buffer_open(const char *name,
 		goto out;
 	}
 
-	oflags = (flags & UDMABUF_OPEN_RDONLY ? O_RDONLY : O_RDWR) |
-		 (flags & UDMABUF_OPEN_SYNC ? O_SYNC : 0) | O_CLOEXEC;
-	b->fd = open(b->path, oflags);
-	if (b->fd < 0) {
+	/*
+	 * Only a u-dma-buf node is ever opened (opening some other device,
+	 * a watchdog or a terminal, has effects of its own): its sysfs
+	 * directory is checked first, through the device number.
+	 */
+	if (stat(b->path, &st)) {
 		r = -errno;
 		goto out;
 	}
-	if (fstat(b->fd, &st) || !S_ISCHR(st.st_mode)) {
+	if (!S_ISCHR(st.st_mode)) {
 		r = -ENODEV;
 		goto out;
 	}
-	snprintf(tmp, sizeof(tmp), "/sys/dev/char/%u:%u", major(st.st_rdev),
-		 minor(st.st_rdev));
+	rdev = st.st_rdev;
+	snprintf(tmp, sizeof(tmp), "/sys/dev/char/%u:%u", major(rdev),
+		 minor(rdev));
 	b->sysfs = strdup(tmp);
 	if (!b->sysfs) {
 		r = -ENOMEM;
@@ -204,6 +208,19 @@ UDMABUF_EXPORT struct udmabuf_buffer *udmabuf_buffer_open(const char *name,
 	/* every u-dma-buf version has phys_addr and sync_for_cpu */
 	if (udmabuf_attr_read(b->sysfs, "phys_addr", tmp, sizeof(tmp)) < 0 ||
 	    udmabuf_attr_read(b->sysfs, "sync_for_cpu", tmp, sizeof(tmp)) < 0) {
+		r = -ENODEV;
+		goto out;
+	}
+	oflags = (flags & UDMABUF_OPEN_RDONLY ? O_RDONLY : O_RDWR) |
+		 (flags & UDMABUF_OPEN_SYNC ? O_SYNC : 0) | O_CLOEXEC |
+		 O_NOCTTY;
+	b->fd = open(b->path, oflags);
+	if (b->fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	/* the same node as checked */
+	if (fstat(b->fd, &st) || !S_ISCHR(st.st_mode) || st.st_rdev != rdev) {
 		r = -ENODEV;
 		goto out;
 	}

@@ -226,10 +226,21 @@ int no_module(void)
 
 static int perm_buffer(const char *path)
 {
+	struct stat st;
+
+	/* a buffer a user created through the manager is that user's */
+	if (stat(path, &st) == 0 && S_ISCHR(st.st_mode) && st.st_uid != 0) {
+		msg("permission denied on %s: it belongs to uid %u (mode %04o); "
+		    "its creator can let others in with mode=0660 when "
+		    "creating it, or run as root", path,
+		    (unsigned int)st.st_uid, (unsigned int)(st.st_mode & 07777));
+		return EX_PERM;
+	}
 	msg("permission denied on %s: run as root, or let a group use the "
 	    "buffers with the udev rule SUBSYSTEM==\"u-dma-buf\", "
-	    "GROUP=\"udmabuf\", MODE=\"0660\" (see udev/99-u-dma-buf.rules) "
-	    "and join that group (usermod -aG udmabuf $USER)", path);
+	    "ENV{DEVUID}==\"\", GROUP=\"udmabuf\", MODE=\"0660\" (commented "
+	    "in udev/99-u-dma-buf.rules) and join that group "
+	    "(usermod -aG udmabuf $USER)", path);
 	return EX_PERM;
 }
 
@@ -298,7 +309,8 @@ int open_manager(struct udmabuf_manager **out)
 	if (e == EACCES || e == EPERM) {
 		msg("permission denied on %s: run as root, or let a group "
 		    "create buffers with the udev rule KERNEL==\"u-dma-buf-mgr\", "
-		    "GROUP=\"udmabuf\", MODE=\"0660\" and join that group "
+		    "SUBSYSTEM==\"misc\", GROUP=\"udmabuf\", MODE=\"0660\" "
+		    "(commented in udev/99-u-dma-buf.rules) and join that group "
 		    "(usermod -aG udmabuf $USER)", MGR_PATH);
 		return EX_PERM;
 	}
@@ -811,9 +823,10 @@ static int cmd_delete(int argc, char **argv)
 		return EX_NOBUF;
 	case EPERM:
 	case EACCES:
-		msg("'%s' cannot be deleted through the manager: it is a "
-		    "device-tree or kernel-module buffer, or another user's "
-		    "(only its creator or root may delete it)", name);
+		msg("'%s' cannot be deleted through the manager: it is "
+		    "another user's (only its creator or root may delete it), "
+		    "or a device-tree or kernel-module buffer (the kernel log "
+		    "says which)", name);
 		return EX_PERM;
 	case EINVAL:
 		msg("'%s' is not a valid buffer name", name);

@@ -599,9 +599,9 @@ UT_TEST(H4_cmd_missing_buffer_and_permission, "udmabuf0=0x10000")
 	/* not root: the node (0600) and the manager are refused */
 	expect_err(EX_PERM, "permission denied on /dev/udmabuf0", &nobody,
 		   "info " DEV);
-	expect_err(EX_PERM, "SUBSYSTEM==\"u-dma-buf\", GROUP=\"udmabuf\", MODE=\"0660\"",
+	expect_err(EX_PERM, "SUBSYSTEM==\"u-dma-buf\", ENV{DEVUID}==\"\", GROUP=\"udmabuf\", MODE=\"0660\"",
 		   &nobody, "sync " DEV " cpu");
-	expect_err(EX_PERM, "KERNEL==\"u-dma-buf-mgr\", GROUP=\"udmabuf\"",
+	expect_err(EX_PERM, "KERNEL==\"u-dma-buf-mgr\", SUBSYSTEM==\"misc\", GROUP=\"udmabuf\"",
 		   &nobody, "create x 4K");
 	expect_err(EX_PERM, "usermod -aG udmabuf", &nobody, "delete " DEV);
 	/* listing needs no permission */
@@ -609,6 +609,60 @@ UT_TEST(H4_cmd_missing_buffer_and_permission, "udmabuf0=0x10000")
 	tu_run_status_x(&r, EX_OK);
 	tu_run_has_x(&r, 0, "/dev/udmabuf0");
 	tu_run_free(&r);
+}
+
+/*
+ * A user the manager lets in (here: mode 0666, as the group rule would)
+ * owns what it creates: node owner and mode=, syncs and the bench on its
+ * own buffers without root; other users and root's buffers stay closed,
+ * each refusal with its own message.
+ */
+UT_TEST(H4_cmd_non_root_owner, "udmabuf0=0x10000")
+{
+	const struct tu_run_opts nobody = { .uid = NOBODY };
+	const struct tu_run_opts other = { .uid = 1000 };
+	struct tu_run r;
+	struct tu_json *j;
+	struct stat st;
+
+	UT_OK(chmod(TU_MGR_PATH, 0666));
+	tu_udmabuf_x(&r, &nobody, "create mine 64K mode=0660");
+	tu_run_status_x(&r, EX_OK);
+	tu_run_free(&r);
+	UT_OK(stat("/dev/mine", &st));
+	UT_EQ(st.st_uid, NOBODY);
+	UT_EQ(st.st_mode & 07777, 0660);
+	tu_udmabuf_x(&r, &nobody, "info mine --json");
+	tu_run_status_x(&r, EX_OK);
+	j = tu_json_parse_x(r.out);
+	UT_EQU(tu_json_u64_x(tu_json_type_x(j, "node", TU_JSON_OBJ), "uid"),
+	       NOBODY);
+	UT_STREQ(tu_json_str_x(tu_json_type_x(j, "node", TU_JSON_OBJ), "mode"),
+		 "0660");
+	tu_json_free(j);
+	tu_run_free(&r);
+	tu_udmabuf_x(&r, &nobody, "sync mine device --size 4K");
+	tu_run_status_x(&r, EX_OK);
+	tu_run_free(&r);
+	UT_EQU(ut_sysfs_u64("mine", "sync_owner"), 1);
+	/* its own temporary buffer: sysfs sync_mode is the creator's too */
+	tu_udmabuf_x(&r, &nobody, "bench --sizes 16K --modes 0,5 --passes 1,1 --csv");
+	tu_run_status_x(&r, EX_OK);
+	tu_run_free(&r);
+
+	expect_err(EX_PERM, "belongs to uid 65534 (mode 0660); its creator can",
+		   &other, "info mine");
+	expect_err(EX_PERM, "only its creator or root may delete it", &other,
+		   "delete mine");
+	expect_err(EX_PERM, "only its creator or root may delete it", &nobody,
+		   "delete " DEV);
+	expect_err(EX_PERM, "run as root, or let a group use the buffers",
+		   &nobody, "info " DEV);
+	RUN_EXPECT(EX_OK, "info mine");		/* root */
+	tu_udmabuf_x(&r, &nobody, "delete mine");
+	tu_run_status_x(&r, EX_OK);
+	tu_run_free(&r);
+	UT_ASSERT(!tu_class_exists("mine"));
 }
 
 /* ------------------------------------------------------------- bench */
@@ -718,6 +772,34 @@ UT_TEST(G3_bench_tables, "")
 		tu_class_list(names, sizeof(names));
 		if (strstr(names, "udmabuf-bench"))
 			UT_FAIL("bench left its buffer behind: %s", names);
+	}
+}
+
+/*
+ * An interrupted bench leaves no buffer: SIGINT (its handler deletes the
+ * temporary buffer) and SIGKILL (auto-delete=1: the driver deletes it
+ * when the manager file goes with the process).
+ */
+UT_TEST(G3_bench_interrupted_leaves_nothing, "")
+{
+	static const char *const sig[] = { "INT", "KILL" };
+
+	for (int i = 0; i < 2; i++) {
+		char names[1024];
+		int rc = ut_sh("udmabuf bench --sizes 1M --passes 100000,1 -q "
+			       ">/dev/null 2>&1 & p=$!; i=0; "
+			       "while [ ! -e /sys/class/u-dma-buf/udmabuf-bench-$p ] && "
+			       "[ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; "
+			       "[ -e /sys/class/u-dma-buf/udmabuf-bench-$p ] || exit 3; "
+			       "kill -%s $p; wait $p; exit 0", sig[i]);
+
+		if (rc != 0)
+			UT_FAIL("SIG%s: the bench's buffer did not appear "
+				"(shell status %d)", sig[i], rc);
+		tu_class_list(names, sizeof(names));
+		if (strstr(names, "udmabuf-bench"))
+			UT_FAIL("SIG%s: the bench left its buffer behind: %s",
+				sig[i], names);
 	}
 }
 

@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <linux/u-dma-buf.h>
 #include <udmabuf.h>
 #include "ut.h"
@@ -27,12 +28,6 @@
 #define SZ	0x100000ULL
 #define PARAMS	"udmabuf0=0x100000"
 #define MAXC	16
-
-/*
- * The driver's auto-delete=1 manager option (ABI10.md, branch "owned")
- * is tested once it is on this branch: set to 1 then.
- */
-#define T_HAVE_AUTO_DELETE	0
 
 static int is_arm(void)
 {
@@ -116,6 +111,20 @@ UT_TEST(H4_lib_open_by_name_path_and_list, "udmabuf0=0x100000 udmabuf1=0x10000")
 	UT_EQ(errno, ENOENT);
 	UT_ASSERT(!udmabuf_buffer_open("/dev/null", 0));
 	UT_EQ(errno, ENODEV);
+	/*
+	 * Nodes are checked before they are opened: open() of this one (a
+	 * minor that no driver has) would say ENXIO.
+	 */
+	unlink("/tmp/lib-nodev");
+	UT_OK(mknod("/tmp/lib-nodev", S_IFCHR | 0600, makedev(1, 250)));
+	UT_ERRNO(open("/tmp/lib-nodev", O_RDWR), ENXIO);
+	UT_ASSERT(!udmabuf_buffer_open("/tmp/lib-nodev", 0));
+	UT_EQ(errno, ENODEV);
+	unlink("/tmp/lib-nodev");
+	UT_OK(ut_write_file("/tmp/lib-file", "x"));
+	UT_ASSERT(!udmabuf_buffer_open("/tmp/lib-file", 0));
+	UT_EQ(errno, ENODEV);
+	unlink("/tmp/lib-file");
 	UT_ASSERT(!udmabuf_buffer_open("a b", 0));
 	UT_EQ(errno, EINVAL);
 	UT_ASSERT(!udmabuf_buffer_open("", 0));
@@ -567,22 +576,32 @@ UT_TEST(H4_lib_manager_create_delete, "")
 	udmabuf_manager_close(NULL);
 }
 
-#if T_HAVE_AUTO_DELETE
+/*
+ * Closing the manager handle deletes what it created with auto-delete=1;
+ * an open buffer handle keeps working on the memory.
+ */
 UT_TEST(H4_lib_manager_auto_delete, "")
 {
 	struct udmabuf_manager *m = udmabuf_manager_open();
+	struct udmabuf_buffer *b;
+	unsigned char v = 0;
 
 	UT_ASSERT(m != NULL);
 	UT_EQ(udmabuf_manager_create(m, "libauto", 0x10000, "auto-delete=1"),
 	      0);
 	UT_EQ(udmabuf_manager_create(m, "libkeep", 0x10000, NULL), 0);
 	UT_ASSERT(tu_class_exists("libauto"));
+	b = open_x("libauto", 0);
+	UT_EQ(udmabuf_buffer_write(b, 100, "\x5a", 1), 1);
 	udmabuf_manager_close(m);
 	UT_ASSERT(!tu_class_exists("libauto"));
+	UT_ASSERT(!tu_dev_exists("libauto"));
 	UT_ASSERT(tu_class_exists("libkeep"));
+	UT_EQ(udmabuf_buffer_read(b, 100, &v, 1), 1);
+	UT_EQ(v, 0x5a);
+	udmabuf_buffer_close(b);
 	tu_mgr_delete_x("libkeep");
 }
-#endif
 
 UT_TEST(H4_lib_no_module, UT_NOLOAD)
 {
