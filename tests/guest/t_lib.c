@@ -121,7 +121,7 @@ UT_TEST(H4_lib_open_by_name_path_and_list, "udmabuf0=0x100000 udmabuf1=0x10000")
 	UT_ASSERT(!udmabuf_buffer_open("/tmp/lib-nodev", 0));
 	UT_EQ(errno, ENODEV);
 	unlink("/tmp/lib-nodev");
-	UT_OK(ut_write_file("/tmp/lib-file", "x"));
+	close(UT_OK(open("/tmp/lib-file", O_WRONLY | O_CREAT | O_TRUNC, 0600)));
 	UT_ASSERT(!udmabuf_buffer_open("/tmp/lib-file", 0));
 	UT_EQ(errno, ENODEV);
 	unlink("/tmp/lib-file");
