@@ -144,17 +144,28 @@ gcc_static() {
 	shift 2
 	echo "+ $cc -static -O2 -Wall -o $out $*" >>"$W/guest.log"
 	"$cc" -static -O2 -Wall -I "$SRC/include/uapi" -I "$SRC/tests/guest" \
-		-o "$out" "$@" >>"$W/guest.log" 2>&1
+		-I "$SRC/lib/include" -o "$out" "$@" >>"$W/guest.log" 2>&1
+}
+
+# user_build CC DIR: libudmabuf.a and the udmabuf command, static, as the
+# top Makefile builds them for users (make user STATIC=1), into DIR
+user_build() {
+	echo "+ make user STATIC=1 CC=$1 UBUILD=$2" >>"$W/guest.log"
+	make -s -C "$SRC" user STATIC=1 CC="$1" UBUILD="$2" >>"$W/guest.log" 2>&1
 }
 
 build_guest() {
 	local g=$W/guest p ok=0
-	rm -rf "$g"
+	rm -rf "$g" "$W/user" "$W/user32"
 	mkdir -p "$g"
 	: >"$W/guest.log"
-	gcc_static "$A_CC" "$g/udmabuf-test" "$SRC"/tests/guest/*.c || ok=1
+	user_build "$A_CC" "$W/user" && cp "$W/user/udmabuf" "$g/udmabuf" || ok=1
+	gcc_static "$A_CC" "$g/udmabuf-test" "$SRC"/tests/guest/*.c \
+		"$W/user/libudmabuf.a" || ok=1
 	if [ -n "$A_CC32" ]; then
-		gcc_static "$A_CC32" "$g/udmabuf-test32" "$SRC"/tests/guest/*.c || ok=1
+		user_build "$A_CC32" "$W/user32" || ok=1
+		gcc_static "$A_CC32" "$g/udmabuf-test32" "$SRC"/tests/guest/*.c \
+			"$W/user32/libudmabuf.a" || ok=1
 	fi
 	# the guest programs, and the examples users copy (examples/*/*.c,
 	# e.g. examples/edu-dma/edu-uio.c: /bin/edu-uio), built the same way
