@@ -881,9 +881,9 @@ static void udmabuf_buffer_sync_locked(struct udmabuf_buffer *buf, u64 offset,
 
 /*
  * Cache maintenance for [offset, offset + size), already checked against
- * the buffer.  Nothing to do on a DMA-coherent device or for an empty
- * range; a pool buffer has no cacheable alias, a barrier orders the
- * accesses.  -ENODEV once the DMA device is gone.
+ * the buffer.  On a DMA-coherent device and for a pool buffer (no
+ * cacheable alias) a full barrier orders the CPU's accesses instead.
+ * -ENODEV once the DMA device is gone.
  */
 int udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
 			enum dma_data_direction dir, bool for_device)
@@ -893,9 +893,14 @@ int udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
 	down_read(&buf->dma_lock);
 	if (buf->detached)
 		ret = -ENODEV;
-	else if (buf->source == UDMABUF_SRC_POOL)
-		mb();	/* no cacheable alias: order the CPU's accesses */
-	else if (!buf->coherent)
+	else if (buf->source == UDMABUF_SRC_POOL || buf->coherent)
+		/*
+		 * nothing to clean or invalidate: order the CPU's accesses
+		 * (drains write-combining buffers), so that a sync is the
+		 * barrier before the device is started on any device
+		 */
+		mb();
+	else
 		udmabuf_buffer_sync_locked(buf, offset, size, dir, for_device);
 	up_read(&buf->dma_lock);
 	return ret;
