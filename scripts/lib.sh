@@ -164,9 +164,11 @@ boot_names() {
 	done
 }
 
-# boot_conf NAME: sets B_MEMORY B_CMDLINE B_DTSI B_QEMU B_KMODS B_DISK B_TIMEOUT.
+# boot_conf NAME: sets B_MEMORY B_CMDLINE B_DTSI B_QEMU B_KMODS B_DISK B_TIMEOUT
+# B_ROOTFS.
 boot_conf() {
 	B_MEMORY=512 B_CMDLINE='' B_DTSI='' B_QEMU='' B_KMODS='' B_DISK='' B_TIMEOUT=600
+	B_ROOTFS=''
 	local key val
 	while IFS= read -r line; do
 		key=${line%%[ 	]*}
@@ -180,6 +182,7 @@ boot_conf() {
 		kmods) B_KMODS=$val ;;
 		disk) B_DISK=$val ;;
 		timeout) B_TIMEOUT=$val ;;
+		rootfs) B_ROOTFS=$val ;;
 		targets) ;;
 		*) die "tests/boots.conf: boot $1: unknown key '$key'" ;;
 		esac
