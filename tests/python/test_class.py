@@ -242,44 +242,70 @@ def G4_class_sync_calls_traced() -> None:
 
 
 def G4_cli_list_info() -> None:
+    # python3 -m udmabuf mirrors the udmabuf command: table, JSON keys, status
     mgr("create clitest 0x3000 sync-mode=3")
     r = command(["list"])
     eq(r.returncode, 0, f"exit status of list (stderr {r.stderr!r})")
     lines = r.stdout.splitlines()
-    check(lines and lines[0].split()[:2] == ["NAME", "SIZE"], f"a header line, saw {r.stdout!r}")
+    eq(lines[0].split(), ["NAME", "SIZE", "DMA", "ADDRESS", "COHERENT", "SYNC_MODE", "DEVICE"], "the header")
     eq(sorted(ln.split()[0] for ln in lines[1:]), class_names(), "names in the table")
+    row = next(ln for ln in lines if ln.startswith("clitest "))
+    eq(row.split(), ["clitest", "12", "KiB", f"0x{sysfs_int('clitest', 'phys_addr'):016x}",
+                     "yes" if sysfs_int("clitest", "dma_coherent") else "no", "3", "/dev/clitest"],
+       "the row of clitest")
     r = command(["list", "--json"])
     eq(r.returncode, 0, "exit status of list --json")
     data = json.loads(r.stdout)
     eq([d["name"] for d in data], class_names(), "names in list --json")
     for d in data:
-        for key in ("size", "phys_addr", "sync_mode", "sync_owner", "sync_offset"):
-            eq(d[key], sysfs_int(d["name"], key), f"{d['name']} {key} in list --json vs sysfs")
-    r = command(["info", "clitest", "--json"])
-    eq(r.returncode, 0, "exit status of info --json")
-    d = json.loads(r.stdout)
-    st = os.stat("/dev/clitest")
-    eq((d["name"], d["device"], d["size"], d["sync_mode"], d["dev_uid"], d["dev_mode"]),
-       ("clitest", "/dev/clitest", 0x3000, 3, st.st_uid, st.st_mode & 0o7777), "info clitest --json")
-    eq(d["cpu_phys_addr"], sysfs_int("clitest", "cpu_phys_addr"), "cpu_phys_addr in info --json")
+        n = d["name"]
+        eq(d, {"name": n, "device": "/dev/" + n, "size": sysfs_int(n, "size"),
+               "dma_addr": sysfs_int(n, "phys_addr"), "sync_mode": sysfs_int(n, "sync_mode"),
+               "dma_coherent": bool(sysfs_int(n, "dma_coherent"))}, f"{n} in list --json")
+    for name in ("clitest", "/dev/clitest"):
+        r = command(["info", name, "--json"])
+        eq(r.returncode, 0, f"exit status of info {name} --json ({r.stderr})")
+        d = json.loads(r.stdout)
+        st = os.stat("/dev/clitest")
+        eq(sorted(d), sorted(["name", "device", "sysfs", "size", "dma_addr", "cpu_phys_addr", "dma_coherent",
+                              "dma_mask_bits", "quirk_mmap_mode", "sync_mode", "sync_owner", "sync_offset",
+                              "sync_size", "sync_direction", "driver_version", "ioctl_version", "interface",
+                              "node", "attributes"]), "the keys of info --json")
+        eq((d["name"], d["device"], d["sysfs"], d["size"], d["dma_addr"], d["cpu_phys_addr"]),
+           ("clitest", "/dev/clitest", "/sys/class/u-dma-buf/clitest", 0x3000, sysfs_int("clitest", "phys_addr"),
+            sysfs_int("clitest", "cpu_phys_addr")), f"info {name} --json: names, size and addresses")
+        eq((d["sync_mode"], d["sync_owner"], d["sync_offset"], d["sync_size"], d["sync_direction"]),
+           (3, "device" if sysfs_int("clitest", "sync_owner") else "cpu", sysfs_int("clitest", "sync_offset"),
+            sysfs_int("clitest", "sync_size"), sysfs_int("clitest", "sync_direction")), "sync settings")
+        eq((d["interface"], d["ioctl_version"], d["dma_mask_bits"], d["driver_version"]),
+           ("ioctl", 2, 32, sysfs("clitest", "driver_version")), "interface, ioctl version, DMA mask")
+        eq(d["node"], {"major": os.major(st.st_rdev), "minor": os.minor(st.st_rdev), "uid": st.st_uid,
+                       "gid": st.st_gid, "mode": f"{st.st_mode & 0o7777:04o}"}, "node")
+        eq(d["attributes"]["size"], "12288", "attributes.size")
+        eq(d["attributes"]["phys_addr"], sysfs("clitest", "phys_addr"), "attributes.phys_addr")
+        check("uevent" not in d["attributes"], "no uevent in attributes")
     r = command(["info", "clitest"])
-    check(r.returncode == 0 and "size            12288 (12 KiB)" in r.stdout, f"the size line, saw {r.stdout!r}")
-    check(f"phys_addr       0x{sysfs_int('clitest', 'phys_addr'):016x}" in r.stdout, "the phys_addr line")
+    eq(r.returncode, 0, "exit status of info")
+    check("size             12288 (12 KiB)\n" in r.stdout, f"the size line, saw {r.stdout!r}")
+    check(f"dma_addr         0x{sysfs_int('clitest', 'phys_addr'):016x} (give this to the device)\n" in r.stdout,
+          "the dma_addr line")
+    check("sync_mode        3 (cached; O_SYNC dma-coherent)\n" in r.stdout, "the sync_mode line")
+    check("interface        ioctl (version 2)\n" in r.stdout, "the interface line")
     r = command(["info", "nosuch"])
-    eq(r.returncode, 1, "exit status of info of a missing buffer")
-    check("no buffer 'nosuch'" in r.stderr and "list" in r.stderr, f"a message naming it, saw {r.stderr!r}")
-    eq(command([]).returncode, 2, "exit status without a command")
-    eq(command(["bogus"]).returncode, 2, "exit status of an unknown command")
+    eq(r.returncode, 4, "exit status of info of a missing buffer")
+    check("no buffer named 'nosuch'" in r.stderr and "udmabuf list" in r.stderr, f"a message naming it, saw {r.stderr!r}")
+    for args in ([], ["bogus"], ["list", "extra"], ["info"], ["list", "--bogus"]):
+        eq(command(args).returncode, 2, f"exit status of {args}")
     mgr("delete clitest")
 
 
 def G4_module_missing_messages() -> None:
     # the module is not loaded for this test
     check(not os.path.exists("/sys/class/u-dma-buf"), "no u-dma-buf module loaded")
-    r = command(["list"])
-    check(r.returncode == 1 and "module is not loaded" in r.stderr, f"list: status 1 and why, saw {r!r}")
-    r = command(["info", DEV])
-    check(r.returncode == 1 and "module is not loaded" in r.stderr, f"info: status 1 and why, saw {r!r}")
+    for args in (["list"], ["list", "--json"], ["info", DEV]):
+        r = command(args)
+        check(r.returncode == 3 and "module is not loaded" in r.stderr and "modprobe u-dma-buf" in r.stderr,
+              f"{args}: exit status 3 and why, saw {r!r}")
     e = raises(FileNotFoundError, Udmabuf, DEV)
     check("module is not loaded" in str(e), f"Udmabuf(): why, saw {e}")
     e = raises(FileNotFoundError, udmabuf.allocate, 16)

@@ -32,6 +32,7 @@ PACKED_OFFSET_LIMIT = 1 << 32
 """Offsets of the packed sync argument must be below this."""
 
 DEV_INFO_DMA_COHERENT = 1 << 9
+DEV_INFO_MMAP_MODE_SHIFT = 10
 SYNC_FLAG_OWNER = 1 << 16
 
 # _IOC() of asm-generic/ioctl.h; alpha, mips, powerpc and sparc use 13 size

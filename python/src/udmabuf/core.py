@@ -167,6 +167,11 @@ class Udmabuf:
         """The CPU physical address (differs from :attr:`phys_addr` behind an
         IOMMU or a bus offset); the DMA address where the driver cannot tell
         (the established driver)."""
+        addr = self._cpu_phys_addr_known()
+        return self.phys_addr if addr is None else addr
+
+    def _cpu_phys_addr_known(self) -> Optional[int]:
+        """The CPU physical address, or None where the driver does not say."""
         self._check_open()
         if self.interface == "ioctl":
             try:
@@ -177,15 +182,47 @@ class Udmabuf:
         try:
             return self.get_value("cpu_phys_addr", 16)
         except FileNotFoundError:
-            return self.phys_addr
+            return None
+
+    def _dev_info_flags(self) -> Optional[int]:
+        self._check_open()
+        if self.interface != "ioctl":
+            return None
+        return _abi.DEV_INFO.unpack(self._ioctl(_abi.IOCTL_GET_DEV_INFO, bytes(_abi.DEV_INFO.size)))[0]
+
+    @property
+    def ioctl_version(self) -> int:
+        """The driver's ioctl interface version (2 here), 0 through sysfs."""
+        self._check_open()
+        if self.interface != "ioctl":
+            return 0
+        flags = _abi.DRV_INFO.unpack(self._ioctl(_abi.IOCTL_GET_DRV_INFO, bytes(_abi.DRV_INFO.size)))[0]
+        return flags & 0xFF
+
+    @property
+    def dma_mask_bits(self) -> Optional[int]:
+        """Bits of the DMA mask of the buffer's device (None without ioctls)."""
+        flags = self._dev_info_flags()
+        return None if flags is None else flags & 0xFF
+
+    @property
+    def quirk_mmap_mode(self) -> Optional[int]:
+        """The quirk-mmap mode (1 off .. 4 page; None if the driver does not say)."""
+        flags = self._dev_info_flags()
+        if flags is not None:
+            return (flags >> _abi.DEV_INFO_MMAP_MODE_SHIFT) & 7
+        try:
+            return self.get_value("quirk_mmap_mode")
+        except FileNotFoundError:
+            return None
 
     @property
     def dma_coherent(self) -> bool:
         """True when the DMA device is cache-coherent (syncs do no cache
         maintenance)."""
         self._check_open()
-        if self.interface == "ioctl":
-            flags = _abi.DEV_INFO.unpack(self._ioctl(_abi.IOCTL_GET_DEV_INFO, bytes(_abi.DEV_INFO.size)))[0]
+        flags = self._dev_info_flags()
+        if flags is not None:
             return bool(flags & _abi.DEV_INFO_DMA_COHERENT)
         return self.get_value("dma_coherent") != 0
 

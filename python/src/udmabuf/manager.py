@@ -132,19 +132,20 @@ def manager_list(path: str = _abi.MANAGER_PATH) -> List[Tuple[str, int, int]]:
 
 @dataclass(frozen=True)
 class BufferInfo:
-    """What sysfs and ``/dev`` tell about one buffer (``python -m udmabuf info``)."""
+    """What sysfs and ``/dev`` tell about one buffer, without opening it
+    (no permission needed).  ``None``: the driver does not show it."""
 
     name: str
     device: str
     size: int
     phys_addr: int
     cpu_phys_addr: Optional[int]
-    dma_coherent: bool
-    sync_mode: int
-    sync_offset: int
-    sync_size: int
-    sync_direction: int
-    sync_owner: int
+    dma_coherent: Optional[bool]
+    sync_mode: Optional[int]
+    sync_offset: Optional[int]
+    sync_size: Optional[int]
+    sync_direction: Optional[int]
+    sync_owner: Optional[int]
     quirk_mmap_mode: Optional[int]
     export_count: Optional[int]
     driver_version: Optional[str]
@@ -153,7 +154,7 @@ class BufferInfo:
     dev_mode: Optional[int]
 
     def as_dict(self) -> Dict[str, Any]:
-        """The fields as a dict (what ``--json`` prints)."""
+        """The fields as a dict."""
         return asdict(self)
 
 
@@ -161,30 +162,27 @@ def _attr(name: str, attr: str) -> Optional[str]:
     try:
         with open(f"{_abi.CLASS_DIR}/{name}/{attr}") as f:
             return f.read().strip()
-    except FileNotFoundError:
+    except OSError:
         return None
 
 
 def _num(name: str, attr: str) -> Optional[int]:
     text = _attr(name, attr)
-    return None if text is None else int(text, 0)
+    try:
+        return None if text is None else int(text, 0)
+    except ValueError:
+        return None
 
 
 def buffer_info(name: str) -> BufferInfo:
     """The attributes of buffer ``name``; FileNotFoundError if there is none."""
-    if not os.path.isdir(f"{_abi.CLASS_DIR}/{name}") or "/" in name:
+    size, addr = _num(name, "size"), _num(name, "phys_addr")
+    if "/" in name or size is None or addr is None:
         if not os.path.isdir(_abi.CLASS_DIR):
             raise FileNotFoundError(
                 errno.ENOENT, "the u-dma-buf module is not loaded (modprobe u-dma-buf)", _abi.CLASS_DIR
             )
         raise FileNotFoundError(errno.ENOENT, f"no buffer {name!r}", f"{_abi.CLASS_DIR}/{name}")
-
-    def req(attr: str) -> int:
-        v = _num(name, attr)
-        if v is None:
-            raise FileNotFoundError(errno.ENOENT, f"buffer {name!r} has no {attr}", f"{_abi.CLASS_DIR}/{name}/{attr}")
-        return v
-
     dev = "/dev/" + name
     try:
         st = os.stat(dev)
@@ -193,18 +191,19 @@ def buffer_info(name: str) -> BufferInfo:
         mode: Optional[int] = stat.S_IMODE(st.st_mode)
     except OSError:
         uid = gid = mode = None
+    coherent = _num(name, "dma_coherent")
     return BufferInfo(
         name=name,
         device=dev,
-        size=req("size"),
-        phys_addr=req("phys_addr"),
+        size=size,
+        phys_addr=addr,
         cpu_phys_addr=_num(name, "cpu_phys_addr"),
-        dma_coherent=bool(req("dma_coherent")),
-        sync_mode=req("sync_mode"),
-        sync_offset=req("sync_offset"),
-        sync_size=req("sync_size"),
-        sync_direction=req("sync_direction"),
-        sync_owner=req("sync_owner"),
+        dma_coherent=None if coherent is None else bool(coherent),
+        sync_mode=_num(name, "sync_mode"),
+        sync_offset=_num(name, "sync_offset"),
+        sync_size=_num(name, "sync_size"),
+        sync_direction=_num(name, "sync_direction"),
+        sync_owner=_num(name, "sync_owner"),
         quirk_mmap_mode=_num(name, "quirk_mmap_mode"),
         export_count=_num(name, "export_count"),
         driver_version=_attr(name, "driver_version"),
