@@ -26,6 +26,7 @@
 #include <linux/rwsem.h>
 #include <linux/atomic.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
 struct device_node;
 
@@ -99,6 +100,8 @@ struct udmabuf_config {
 	phys_addr_t region_base;
 	u64 region_size;
 	enum udmabuf_origin origin;
+	umode_t mode;			/* of /dev/<name>; 0: 0600 */
+	const struct file *owner_file;	/* manager file that deletes it */
 };
 
 void udmabuf_config_init(struct udmabuf_config *cfg);
@@ -140,6 +143,11 @@ struct udmabuf_buffer {
 	bool coherent;			/* dev_is_dma_coherent(dma_dev) */
 	u8 head_ref_base;		/* page refcounts before the buffer's */
 	u8 tail_ref_base;
+	/* x86 memory type (design.md "x86 memory types"), under memtype_lock */
+	struct mutex memtype_lock;
+	enum udmabuf_cache memtype;	/* of the pages: CACHED is write-back */
+	unsigned long maps;		/* live user mappings, all of memtype */
+	unsigned long holds;		/* dma-buf exports: write-back kept */
 };
 
 int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *alloc_dev,
@@ -154,6 +162,16 @@ int udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
 			enum dma_data_direction dir, bool for_device);
 ssize_t udmabuf_buffer_copy(struct udmabuf_buffer *buf, u64 offset,
 			    void __user *ubuf, size_t len, bool to_user);
+const char *udmabuf_buffer_source_name(const struct udmabuf_buffer *buf);
+/* the cache kind a new mapping gets (x86: the buffer's memory type) */
+enum udmabuf_cache udmabuf_buffer_map_get(struct udmabuf_buffer *buf,
+					  enum udmabuf_cache kind,
+					  struct device *log_dev);
+void udmabuf_buffer_map_dup(struct udmabuf_buffer *buf);
+void udmabuf_buffer_map_put(struct udmabuf_buffer *buf);
+/* an export keeps the memory write-back: -EBUSY if it is not */
+int udmabuf_buffer_hold_wb(struct udmabuf_buffer *buf, struct device *log_dev);
+void udmabuf_buffer_unhold(struct udmabuf_buffer *buf);
 /* true: user mappings are page-backed (GUP works); else by pfn */
 bool udmabuf_buffer_page_backed(const struct udmabuf_buffer *buf,
 				unsigned int mmap_mode);
@@ -182,8 +200,11 @@ struct udmabuf_device {
 	enum udmabuf_origin origin;
 	unsigned int mmap_mode;
 	atomic_t exports;		/* live dma-bufs (sysfs export_count) */
+	kuid_t uid;			/* creator: owns /dev/<name>, deletes */
+	kgid_t gid;
+	umode_t mode;
+	const struct file *owner_file;	/* auto-delete: compared only */
 	bool registered;
-	bool x86_wb_noted;
 };
 
 static inline struct udmabuf_device *to_udmabuf_device(struct device *dev)
@@ -209,6 +230,7 @@ void udmabuf_claim_minor(int minor);
 int udmabuf_device_create_bound(const struct udmabuf_config *cfg,
 				struct device *parent, struct device *log_dev);
 void udmabuf_device_parent_gone(struct device *parent);
+void udmabuf_device_file_closed(const struct file *file);
 
 /* bound buffers (udmabuf_bind.c): parents with a reference, or ERR_PTR */
 struct device *udmabuf_bind_find(const char *bus_name, const char *dev_name,

@@ -38,6 +38,9 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/u-dma-buf.h>
+#ifdef CONFIG_X86
+#include <asm/set_memory.h>
+#endif
 
 #include "udmabuf.h"
 #include "udmabuf_compat.h"
@@ -189,9 +192,14 @@ static int udmabuf_buffer_get_buddy(struct udmabuf_buffer *buf)
 	return 0;
 }
 
-/* can [pfn, pfn + n) of zone be tried: online, one zone, no holes */
-static bool udmabuf_contig_candidate(struct zone *zone, unsigned long pfn,
-				     unsigned long n)
+/*
+ * Where [pfn, pfn + n) of zone stops being a candidate: the index of the
+ * first page that is offline, of another zone, a hole or reserved (the
+ * kernel image, memblock allocations), or n if there is none.
+ */
+static unsigned long udmabuf_contig_bad_page(struct zone *zone,
+					     unsigned long pfn,
+					     unsigned long n)
 {
 	unsigned long i;
 
@@ -199,24 +207,27 @@ static bool udmabuf_contig_candidate(struct zone *zone, unsigned long pfn,
 		struct page *page = pfn_to_online_page(pfn + i);
 
 		if (!page || page_zone(page) != zone || PageReserved(page))
-			return false;
+			return i;
 	}
-	return true;
+	return n;
 }
 
 /*
  * Larger than the buddy allocator gives: a range of an ordinary zone
  * (never ZONE_MOVABLE; CMA pageblocks make alloc_contig_range() fail, so
  * they are never taken either), its movable pages migrated away.  Such
- * pages are long-term pinnable.  Ranges are aligned to the size rounded up
- * to a power of two; zones whose memory lies beyond the DMA mask are left
- * out (the mapping check has the last word).
+ * pages are long-term pinnable.  Ranges start at a multiple of the size
+ * rounded up to a power of two, at most of the largest buddy block (4 MiB
+ * on x86_64 and arm64): a reserved page (the kernel image, wherever KASLR
+ * put it) only moves the search past itself.  Zones whose memory lies
+ * beyond the DMA mask are left out (the mapping check has the last word).
  */
 static int udmabuf_buffer_get_contig(struct udmabuf_buffer *buf)
 {
 	unsigned long n = udmabuf_buffer_pages(buf);
-	unsigned long step = max_t(unsigned long, roundup_pow_of_two(n),
-				   pageblock_nr_pages);
+	unsigned long step = max_t(unsigned long, pageblock_nr_pages,
+				   min_t(unsigned long, roundup_pow_of_two(n),
+					 1UL << UDMABUF_MAX_BUDDY_ORDER));
 	u64 limit = ~0ULL;
 	int nid;
 
@@ -233,13 +244,18 @@ static int udmabuf_buffer_get_contig(struct udmabuf_buffer *buf)
 
 			if (!populated_zone(zone) || zone_idx(zone) == ZONE_MOVABLE)
 				continue;
-			for (; pfn + n <= zone_end_pfn(zone); pfn += step) {
+			while (pfn + n <= zone_end_pfn(zone)) {
+				unsigned long bad;
+
 				if (PFN_PHYS(pfn + n) - 1 > limit)
 					break;
 				if (fatal_signal_pending(current))
 					return -EINTR;
-				if (!udmabuf_contig_candidate(zone, pfn, n))
+				bad = udmabuf_contig_bad_page(zone, pfn, n);
+				if (bad < n) {
+					pfn = ALIGN(pfn + bad + 1, step);
 					continue;
+				}
 				if (!udmabuf_alloc_contig_range(pfn, pfn + n,
 								GFP_KERNEL |
 								__GFP_NOWARN)) {
@@ -247,6 +263,7 @@ static int udmabuf_buffer_get_contig(struct udmabuf_buffer *buf)
 					buf->source = UDMABUF_SRC_CONTIG;
 					return 0;
 				}
+				pfn += step;
 				cond_resched();
 			}
 		}
@@ -529,6 +546,8 @@ int udmabuf_buffer_alloc(struct udmabuf_buffer *buf, struct device *alloc_dev,
 	if (cfg->size == 0 || cfg->size > (u64)SIZE_MAX - PAGE_SIZE)
 		return -EINVAL;
 	init_rwsem(&buf->dma_lock);
+	mutex_init(&buf->memtype_lock);
+	buf->memtype = UDMABUF_CACHE_CACHED;
 	buf->alloc_dev = alloc_dev;
 	buf->dma_dev = dma_dev;
 	buf->size = cfg->size;
@@ -594,6 +613,199 @@ void udmabuf_buffer_detach(struct udmabuf_buffer *buf)
 	up_write(&buf->dma_lock);
 }
 
+/* where the memory came from, for the load lines and messages */
+const char *udmabuf_buffer_source_name(const struct udmabuf_buffer *buf)
+{
+	static const char *const names[] = {
+		[UDMABUF_SRC_NONE] = "none",
+		[UDMABUF_SRC_BUDDY] = "buddy allocator",
+		[UDMABUF_SRC_CONTIG] = "contiguous range (alloc_contig_range)",
+		[UDMABUF_SRC_CMA] = "CMA",
+		[UDMABUF_SRC_REGION] = "reserved memory-region",
+		[UDMABUF_SRC_POOL] = "no-map memory-region pool",
+	};
+
+	return names[buf->source];
+}
+
+/* ------------------------------------------------------- x86 memory types */
+
+#ifdef CONFIG_X86_64
+static const char *const udmabuf_memtype_names[] = {
+	[UDMABUF_CACHE_CACHED] = "write-back",
+	[UDMABUF_CACHE_UNCACHED] = "uncached",
+	[UDMABUF_CACHE_WRITECOMBINE] = "write-combined",
+	[UDMABUF_CACHE_DMACOHERENT] = "write-back",
+};
+
+/*
+ * x86 (PAT): a user mapping that is not write-back gets that type for
+ * real, and the kernel's linear mapping of the pages is switched to the
+ * same type first, so that no page ever has a cached and an uncached
+ * mapping at once (the CPU's rule).  DMA is cache-coherent on x86 in every
+ * type: the type is about the CPU's speed and ordering only, which is why
+ * a mapping that cannot have its type is given the buffer's current one.
+ */
+static enum udmabuf_cache udmabuf_memtype_of(enum udmabuf_cache kind)
+{
+	return kind == UDMABUF_CACHE_DMACOHERENT ? UDMABUF_CACHE_CACHED : kind;
+}
+
+/* the linear mapping of every page to type (memtype_lock or last user) */
+static int udmabuf_buffer_set_memtype(struct udmabuf_buffer *buf,
+				      enum udmabuf_cache type)
+{
+	unsigned long addr, n = udmabuf_buffer_pages(buf);
+	int ret = 0;
+
+	if (buf->memtype == type || !buf->pages)
+		return 0;
+	addr = (unsigned long)page_address(buf->pages);
+	if (buf->memtype != UDMABUF_CACHE_CACHED) {
+		ret = set_memory_wb(addr, n);
+		if (ret)
+			return ret;
+		buf->memtype = UDMABUF_CACHE_CACHED;
+	}
+	if (type == UDMABUF_CACHE_UNCACHED)
+		ret = set_memory_uc(addr, n);
+	else if (type == UDMABUF_CACHE_WRITECOMBINE)
+		ret = set_memory_wc(addr, n);
+	if (!ret)
+		buf->memtype = type;
+	return ret;
+}
+
+/* no reference but the buffer's own: nobody pins or does I/O on a page */
+static bool udmabuf_buffer_idle(struct udmabuf_buffer *buf)
+{
+	unsigned long i, n = udmabuf_buffer_pages(buf);
+
+	for (i = 0; i < n; i++) {
+		int want = 1 + (i ? buf->tail_ref_base : buf->head_ref_base);
+
+		if (page_ref_count(udmabuf_buffer_page(buf, i)) != want)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The type of a new mapping asking for kind.  The buffer's type changes
+ * only when nothing can see the old one: no other mapping, no export, no
+ * page reference beyond the buffer's own (pins, I/O in flight).
+ * Otherwise the mapping gets the current type, with a log line.
+ */
+enum udmabuf_cache udmabuf_buffer_map_get(struct udmabuf_buffer *buf,
+					  enum udmabuf_cache kind,
+					  struct device *log_dev)
+{
+	enum udmabuf_cache want = udmabuf_memtype_of(kind);
+	int ret = 0;
+
+	if (buf->source == UDMABUF_SRC_POOL)
+		return kind;
+	mutex_lock(&buf->memtype_lock);
+	if (want != buf->memtype) {
+		if (buf->maps || buf->holds || !udmabuf_buffer_idle(buf))
+			ret = -EBUSY;
+		else
+			ret = udmabuf_buffer_set_memtype(buf, want);
+		if (ret)
+			dev_notice_ratelimited(log_dev,
+					       "mmap: %s asked for, but the buffer stays %s (%s): this mapping is %s too; DMA is coherent either way\n",
+					       udmabuf_memtype_names[want],
+					       udmabuf_memtype_names[buf->memtype],
+					       ret == -EBUSY ? "in use" : "PAT refused",
+					       udmabuf_memtype_names[buf->memtype]);
+	}
+	buf->maps++;
+	kind = buf->memtype;
+	mutex_unlock(&buf->memtype_lock);
+	return kind;
+}
+
+void udmabuf_buffer_map_dup(struct udmabuf_buffer *buf)
+{
+	mutex_lock(&buf->memtype_lock);
+	buf->maps++;
+	mutex_unlock(&buf->memtype_lock);
+}
+
+void udmabuf_buffer_map_put(struct udmabuf_buffer *buf)
+{
+	mutex_lock(&buf->memtype_lock);
+	buf->maps--;
+	mutex_unlock(&buf->memtype_lock);
+}
+
+/*
+ * Importers map and vmap the pages write-back: an export needs the buffer
+ * write-back and keeps it so.  A buffer left uncached or write-combined by
+ * mappings that are gone goes back to write-back here.
+ */
+int udmabuf_buffer_hold_wb(struct udmabuf_buffer *buf, struct device *log_dev)
+{
+	int ret = 0;
+
+	mutex_lock(&buf->memtype_lock);
+	if (buf->memtype != UDMABUF_CACHE_CACHED) {
+		if (buf->maps || !udmabuf_buffer_idle(buf))
+			ret = -EBUSY;
+		else
+			ret = udmabuf_buffer_set_memtype(buf,
+							 UDMABUF_CACHE_CACHED);
+		if (ret)
+			dev_err_ratelimited(log_dev,
+					    "export: the buffer is %s for its O_SYNC mappings; importers need write-back memory: unmap them first\n",
+					    udmabuf_memtype_names[buf->memtype]);
+	}
+	if (!ret)
+		buf->holds++;
+	mutex_unlock(&buf->memtype_lock);
+	return ret ? -EBUSY : 0;
+}
+
+void udmabuf_buffer_unhold(struct udmabuf_buffer *buf)
+{
+	mutex_lock(&buf->memtype_lock);
+	buf->holds--;
+	mutex_unlock(&buf->memtype_lock);
+}
+#else
+/* elsewhere the mapping's protection alone gives the kind (design.md) */
+static int udmabuf_buffer_set_memtype(struct udmabuf_buffer *buf,
+				      enum udmabuf_cache type)
+{
+	return 0;
+}
+
+enum udmabuf_cache udmabuf_buffer_map_get(struct udmabuf_buffer *buf,
+					  enum udmabuf_cache kind,
+					  struct device *log_dev)
+{
+	/* 32-bit x86: always write-back, as DMA is coherent */
+	return IS_ENABLED(CONFIG_X86) ? UDMABUF_CACHE_CACHED : kind;
+}
+
+void udmabuf_buffer_map_dup(struct udmabuf_buffer *buf)
+{
+}
+
+void udmabuf_buffer_map_put(struct udmabuf_buffer *buf)
+{
+}
+
+int udmabuf_buffer_hold_wb(struct udmabuf_buffer *buf, struct device *log_dev)
+{
+	return 0;
+}
+
+void udmabuf_buffer_unhold(struct udmabuf_buffer *buf)
+{
+}
+#endif
+
 void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev)
 {
 	if (buf->source == UDMABUF_SRC_NONE)
@@ -604,7 +816,13 @@ void udmabuf_buffer_free(struct udmabuf_buffer *buf, struct device *log_dev)
 				  buf->dma_addr);
 		buf->vaddr = NULL;
 	} else if (udmabuf_buffer_unref_pages(buf, log_dev)) {
-		udmabuf_buffer_put_pages(buf);
+		/* pages go back to the system write-back, or not at all */
+		if (!udmabuf_buffer_set_memtype(buf, UDMABUF_CACHE_CACHED))
+			udmabuf_buffer_put_pages(buf);
+		else
+			dev_err(log_dev,
+				"cannot make the buffer write-back again: leaking %zu bytes at %pa\n",
+				buf->alloc_size, &buf->phys);
 	}
 	/* else: leaking is the only choice that cannot corrupt others' data */
 	buf->source = UDMABUF_SRC_NONE;

@@ -143,12 +143,14 @@ static void udmabuf_vm_open(struct vm_area_struct *vma)
 	struct udmabuf_device *udev = vma->vm_private_data;
 
 	get_device(&udev->dev);
+	udmabuf_buffer_map_dup(&udev->buf);
 }
 
 static void udmabuf_vm_close(struct vm_area_struct *vma)
 {
 	struct udmabuf_device *udev = vma->vm_private_data;
 
+	udmabuf_buffer_map_put(&udev->buf);
 	put_device(&udev->dev);
 }
 
@@ -278,15 +280,6 @@ static const struct vm_operations_struct udmabuf_vm_ops = {
 static pgprot_t udmabuf_pgprot(struct udmabuf_device *udev,
 			       enum udmabuf_cache kind, pgprot_t prot)
 {
-	if (IS_ENABLED(CONFIG_X86)) {
-		/* DMA is coherent; a UC/WC alias of write-back RAM is not */
-		if (kind != UDMABUF_CACHE_CACHED && !udev->x86_wb_noted) {
-			udev->x86_wb_noted = true;
-			dev_info(&udev->dev,
-				 "x86: DMA is cache-coherent, O_SYNC mappings are write-back\n");
-		}
-		return prot;
-	}
 	if (udev->buf.source == UDMABUF_SRC_POOL)
 		return pgprot_writecombine(prot);
 	switch (kind) {
@@ -314,6 +307,8 @@ int udmabuf_mmap_buffer(struct udmabuf_device *udev,
 	struct udmabuf_buffer *buf = &udev->buf;
 	int ret = 0;
 
+	/* x86: the buffer's memory type decides (design.md) */
+	kind = udmabuf_buffer_map_get(buf, kind, &udev->dev);
 	vma->vm_page_prot = udmabuf_pgprot(udev, kind, vma->vm_page_prot);
 	vma->vm_ops = &udmabuf_vm_ops;
 	vma->vm_private_data = udev;
@@ -331,6 +326,7 @@ int udmabuf_mmap_buffer(struct udmabuf_device *udev,
 				     VM_DONTDUMP);
 	}
 	if (ret) {
+		udmabuf_buffer_map_put(buf);
 		dev_err_ratelimited(&udev->dev,
 				    "mmap: cannot map the pages (%d)\n", ret);
 		return ret;

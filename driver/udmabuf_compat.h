@@ -162,4 +162,11 @@ static inline int udmabuf_dmabuf_export(struct udmabuf_device *udev,
 #define UDMABUF_BUS_CONST
 #endif
 
+/* 6.2: device_type.devnode() takes a const struct device */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define UDMABUF_DEV_CONST	const
+#else
+#define UDMABUF_DEV_CONST
+#endif
+
 #endif /* UDMABUF_COMPAT_H */

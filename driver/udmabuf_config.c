@@ -107,7 +107,7 @@ static int udmabuf_parse_mmap_mode(const char *str, unsigned int *mode)
 enum udmabuf_opt {
 	OPT_SIZE, OPT_MINOR, OPT_SYNC_MODE, OPT_SYNC_ALWAYS, OPT_SYNC_OFFSET,
 	OPT_SYNC_SIZE, OPT_SYNC_DIRECTION, OPT_DMA_MASK, OPT_DMA_COHERENT,
-	OPT_MMAP_MODE,
+	OPT_MMAP_MODE, OPT_MODE,
 };
 
 struct udmabuf_option {
@@ -130,6 +130,8 @@ static const struct udmabuf_option udmabuf_options[] = {
 	{ "dma-coherent", NULL, OPT_DMA_COHERENT, 0, 1 },
 	{ "quirk-mmap", NULL, OPT_MMAP_MODE, U_DMA_BUF_MMAP_MODE_OFF,
 	  U_DMA_BUF_MMAP_MODE_PAGE },
+	/* permissions of /dev/<name>, octal with a leading 0 (0660) */
+	{ "mode", NULL, OPT_MODE, 0, 0777 },
 };
 
 static const struct udmabuf_option *udmabuf_find_option(const char *key)
@@ -190,6 +192,9 @@ int udmabuf_config_set_u64(struct udmabuf_config *cfg, const char *key,
 		break;
 	case OPT_MMAP_MODE:
 		cfg->mmap_mode = val;
+		break;
+	case OPT_MODE:
+		cfg->mode = val;
 		break;
 	}
 	return 0;

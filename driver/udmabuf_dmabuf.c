@@ -280,6 +280,7 @@ static void udmabuf_export_release(struct dma_buf *dmabuf)
 	struct udmabuf_device *udev = exp->udev;
 
 	atomic_dec(&udev->exports);
+	udmabuf_buffer_unhold(&udev->buf);
 	mutex_destroy(&exp->lock);
 	kfree(exp);
 	put_device(&udev->dev);
@@ -363,6 +364,8 @@ int udmabuf_dmabuf_export(struct udmabuf_device *udev,
 	if (!exp)
 		return -ENOMEM;
 	ret = udmabuf_export_check(udev, args, &exp->offset, &exp->size);
+	if (!ret)
+		ret = udmabuf_buffer_hold_wb(&udev->buf, &udev->dev);
 	if (ret) {
 		kfree(exp);
 		return ret;
@@ -382,6 +385,7 @@ int udmabuf_dmabuf_export(struct udmabuf_device *udev,
 	dmabuf = dma_buf_export(&info);
 	if (IS_ERR(dmabuf)) {
 		atomic_dec(&udev->exports);
+		udmabuf_buffer_unhold(&udev->buf);
 		put_device(&udev->dev);
 		mutex_destroy(&exp->lock);
 		kfree(exp);

@@ -11,6 +11,8 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/slab.h>
 #include <linux/u-dma-buf.h>
 
@@ -91,9 +93,46 @@ UDMABUF_BIND_PARAM(7);
 
 /* ------------------------------------------------------- devices, minors */
 
+/*
+ * /dev/<name> belongs to whoever created the buffer, with the mode asked
+ * for (0600 by default): a user allowed to use the manager can use the
+ * buffers it makes, and nobody else's (design.md "Owners").
+ */
+static char *udmabuf_devnode(UDMABUF_DEV_CONST struct device *dev,
+			     umode_t *mode, kuid_t *uid, kgid_t *gid)
+{
+	const struct udmabuf_device *udev =
+		container_of(dev, struct udmabuf_device, dev);
+
+	if (mode)
+		*mode = udev->mode ? udev->mode : 0600;
+	if (uid)
+		*uid = udev->uid;
+	if (gid)
+		*gid = udev->gid;
+	return NULL;
+}
+
+static const struct device_type udmabuf_device_type = {
+	.name = "u-dma-buf",
+	.devnode = udmabuf_devnode,
+};
+
+/* the sysfs attributes belong to the same user: syncs, settings */
+static void udmabuf_get_ownership(UDMABUF_DEV_CONST struct device *dev,
+				  kuid_t *uid, kgid_t *gid)
+{
+	const struct udmabuf_device *udev =
+		container_of(dev, struct udmabuf_device, dev);
+
+	*uid = udev->uid;
+	*gid = udev->gid;
+}
+
 static struct class udmabuf_class = {
 	.name = UDMABUF_DRIVER_NAME,
 	.dev_groups = udmabuf_groups,
+	.get_ownership = udmabuf_get_ownership,
 };
 
 static dev_t udmabuf_devt;
@@ -194,6 +233,8 @@ static void udmabuf_device_info(struct udmabuf_device *udev)
 	dev_info(dev, "buffer size    = %llu\n", udev->buf.size);
 	dev_info(dev, "dma device     = %s\n", dev_name(udev->buf.dma_dev));
 	dev_info(dev, "dma coherent   = %d\n", udev->buf.coherent);
+	dev_info(dev, "memory source  = %s\n",
+		 udmabuf_buffer_source_name(&udev->buf));
 	dev_info(dev, "driver installed\n");
 }
 
@@ -288,7 +329,12 @@ udmabuf_device_prepare(const struct udmabuf_config *cfg, struct device *parent,
 	INIT_LIST_HEAD(&udev->list);
 	device_initialize(&udev->dev);
 	udev->dev.class = &udmabuf_class;
+	udev->dev.type = &udmabuf_device_type;
 	udev->dev.parent = parent;
+	udev->uid = current_fsuid();
+	udev->gid = current_fsgid();
+	udev->mode = cfg->mode;
+	udev->owner_file = cfg->owner_file;
 	udev->dev.release = udmabuf_device_release;
 	udev->parent = get_device(parent);
 	udev->origin = cfg->origin;
@@ -506,7 +552,8 @@ static const char *const udmabuf_origin_owner[] = {
 /*
  * Delete the buffer named name, or whose class device is dev, if it was
  * made the way origin says: -ENOENT if there is none, -EPERM (and a line
- * on log_dev) if it belongs to another creator.
+ * on log_dev) if it belongs to another creator, or (manager) to another
+ * user and the caller is not an administrator.
  */
 int udmabuf_device_delete_owned(const struct device *dev, const char *name,
 				enum udmabuf_origin origin,
@@ -524,11 +571,35 @@ int udmabuf_device_delete_owned(const struct device *dev, const char *name,
 				dev_name(&udev->dev),
 				udmabuf_origin_owner[udev->origin]);
 		ret = -EPERM;
+	} else if (origin == UDMABUF_ORIGIN_USER &&
+		   !uid_eq(udev->uid, current_fsuid()) &&
+		   !capable(CAP_SYS_ADMIN)) {
+		udmabuf_log_err(log_dev,
+				"delete: %s belongs to uid %u; only its creator or root may delete it\n",
+				dev_name(&udev->dev),
+				from_kuid(&init_user_ns, udev->uid));
+		ret = -EPERM;
 	} else {
 		udmabuf_device_delete_locked(udev);
 	}
 	mutex_unlock(&udmabuf_list_lock);
 	return ret;
+}
+
+/*
+ * The manager file that made auto-delete buffers is closed (its process
+ * may have died): they are deleted.  Their memory lives on in files,
+ * mappings and exports, as after any delete.
+ */
+void udmabuf_device_file_closed(const struct file *file)
+{
+	struct udmabuf_device *udev, *tmp;
+
+	mutex_lock(&udmabuf_list_lock);
+	list_for_each_entry_safe(udev, tmp, &udmabuf_devices, list)
+		if (udev->owner_file == file)
+			udmabuf_device_delete_locked(udev);
+	mutex_unlock(&udmabuf_list_lock);
 }
 
 /* "<name> <size> <phys_addr>\n" per buffer, for reading the manager */

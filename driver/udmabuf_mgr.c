@@ -78,13 +78,28 @@ static struct device *udmabuf_mgr_parent(const struct udmabuf_config *cfg,
 	return NULL;
 }
 
+/* auto-delete=1: deleted when this manager file is closed */
+static int udmabuf_mgr_auto_delete(struct udmabuf_config *cfg,
+				   struct file *file, const char *val)
+{
+	bool on;
+
+	if (kstrtobool(val, &on)) {
+		dev_err(mgr_dev, "create %s: auto-delete=\"%s\" is not 0 or 1\n",
+			cfg->name, val);
+		return -EINVAL;
+	}
+	cfg->owner_file = on ? file : NULL;
+	return 0;
+}
+
 /*
  * create <name> [<size>] [key=value ...] [quirk-mmap-<mode>]: the size as
  * a word or size=, anywhere after the name (as the established manager
  * takes it); keys are the device-tree property names plus bind=, bus= and
- * device= (A4).
+ * device= (A4), mode= (of /dev/<name>) and auto-delete=.
  */
-static int udmabuf_mgr_create(char **argv, int argc)
+static int udmabuf_mgr_create(struct file *file, char **argv, int argc)
 {
 	struct udmabuf_mgr_bind b = {};
 	struct udmabuf_config cfg;
@@ -121,7 +136,9 @@ static int udmabuf_mgr_create(char **argv, int argc)
 		}
 		*val++ = '\0';
 		ret = 0;
-		if (!strcmp(argv[i], "bind"))
+		if (!strcmp(argv[i], "auto-delete"))
+			ret = udmabuf_mgr_auto_delete(&cfg, file, val);
+		else if (!strcmp(argv[i], "bind"))
 			b.spec = val;
 		else if (!strcmp(argv[i], "bus"))
 			b.bus = val;
@@ -205,7 +222,7 @@ static ssize_t udmabuf_mgr_write(struct file *file, const char __user *ubuf,
 		argv[argc++] = tok;
 	}
 	if (argc && !strcmp(argv[0], "create")) {
-		ret = udmabuf_mgr_create(argv, argc);
+		ret = udmabuf_mgr_create(file, argv, argc);
 	} else if (argc && !strcmp(argv[0], "delete")) {
 		ret = udmabuf_mgr_delete(argv, argc);
 	} else {
@@ -233,8 +250,16 @@ static ssize_t udmabuf_mgr_read(struct file *file, char __user *ubuf,
 	return ret;
 }
 
+/* the auto-delete buffers this file created go with it */
+static int udmabuf_mgr_release(struct inode *inode, struct file *file)
+{
+	udmabuf_device_file_closed(file);
+	return 0;
+}
+
 static const struct file_operations udmabuf_mgr_fops = {
 	.owner = THIS_MODULE,
+	.release = udmabuf_mgr_release,
 	.read = udmabuf_mgr_read,
 	.write = udmabuf_mgr_write,
 	.llseek = default_llseek,

@@ -143,33 +143,56 @@ chroot_run() {
 SRC=${UDMABUF_SRC_ROOT:-$REPO}
 BOOTS_CONF=$SRC/tests/boots.conf
 
-# boot_names TARGET: the boot configurations TARGET runs, "default" first.
-boot_names() {
-	local t=$1
-	echo default
+# boot_blocks: one line per block of tests/boots.conf: its number, its boot
+# name and its target globs, tab-separated.
+boot_blocks() {
 	awk '
 		/^[ \t]*(#|$)/ { next }
-		$1 == "boot" { name = $2; globs[name] = "*"; order[++n] = name; next }
-		$1 == "targets" && name != "" { $1 = ""; globs[name] = $0 }
-		END { for (i = 1; i <= n; i++) print order[i] "\t" globs[order[i]] }
-	' "$BOOTS_CONF" | while IFS=$'\t' read -r name globs; do
-		[ "$name" = default ] && continue
-		local g
+		$1 == "boot" { n++; name[n] = $2; globs[n] = "*"; next }
+		$1 == "targets" && n { $1 = ""; globs[n] = $0 }
+		END { for (i = 1; i <= n; i++) print i "\t" name[i] "\t" globs[i] }
+	' "$BOOTS_CONF"
+}
+
+# boot_block TARGET NAME: the number of the first block of boot NAME whose
+# targets match TARGET; status 1 (and nothing) when none does.  A boot may
+# have several blocks for different targets (other QEMU machines per
+# architecture under one boot name).
+boot_block() {
+	local t=$1 want=$2 i name globs g
+	while IFS=$'\t' read -r i name globs; do
+		[ "$name" = "$want" ] || continue
 		set -f
 		for g in $globs; do
 			# shellcheck disable=SC2053
-			if [[ $t == $g ]]; then echo "$name"; break; fi
+			if [[ $t == $g ]]; then
+				set +f
+				echo "$i"
+				return 0
+			fi
 		done
 		set +f
+	done < <(boot_blocks)
+	return 1
+}
+
+# boot_names TARGET: the boot configurations TARGET runs, "default" first.
+boot_names() {
+	local t=$1 name
+	echo default
+	boot_blocks | cut -f 2 | awk '!seen[$0]++' | while read -r name; do
+		[ "$name" = default ] && continue
+		boot_block "$t" "$name" >/dev/null && echo "$name"
 	done
 }
 
-# boot_conf NAME: sets B_MEMORY B_CMDLINE B_DTSI B_QEMU B_KMODS B_DISK B_TIMEOUT
-# B_ROOTFS.
+# boot_conf NAME [TARGET]: sets B_MEMORY B_CMDLINE B_DTSI B_QEMU B_KMODS
+# B_DISK B_TIMEOUT B_ROOTFS from the block of boot NAME for TARGET (default $T).
 boot_conf() {
 	B_MEMORY=512 B_CMDLINE='' B_DTSI='' B_QEMU='' B_KMODS='' B_DISK='' B_TIMEOUT=600
 	B_ROOTFS=''
-	local key val
+	local key val blk
+	blk=$(boot_block "${2:-$T}" "$1") || blk=0
 	while IFS= read -r line; do
 		key=${line%%[ 	]*}
 		val=${line#"$key"}
@@ -186,9 +209,9 @@ boot_conf() {
 		targets) ;;
 		*) die "tests/boots.conf: boot $1: unknown key '$key'" ;;
 		esac
-	done < <(awk -v n="$1" '
+	done < <(awk -v k="$blk" '
 		/^[ \t]*(#|$)/ { next }
-		$1 == "boot" { inb = ($2 == n); next }
+		$1 == "boot" { inb = (++n == k); next }
 		inb { sub(/^[ \t]+/, ""); print }
 	' "$BOOTS_CONF")
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # run-target.sh TARGET        build, pack, boot and report one test target
 # run-target.sh --demo TARGET boot TARGET in demo mode, print what it shows
+# run-target.sh --demo-dma TARGET  the same with the "edu" boot of
+#                             tests/boots.conf and scripts/guest/demo-dma.sh
 # run-target.sh --bench TARGET  figures, not tests (see "bench" below)
 #
 # Test mode prints the target's report on stdout (PASS/FAIL/SKIP lines with
@@ -18,13 +20,13 @@
 # <boot>.qemu.log and the initramfs.  Exit status 0 only if nothing failed.
 #
 # UDMABUF_SRC_ROOT=<dir> takes Makefile, driver/, include/, tests/guest/,
-# tests/python/ and python/ from another tree (harness development).
+# tests/python/, python/ and examples/ from another tree (harness development).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 MODE=test
 case "${1:-}" in
---demo | --bench)
+--demo | --demo-dma | --bench)
 	MODE=${1#--}
 	shift
 	;;
@@ -142,19 +144,32 @@ gcc_static() {
 	shift 2
 	echo "+ $cc -static -O2 -Wall -o $out $*" >>"$W/guest.log"
 	"$cc" -static -O2 -Wall -I "$SRC/include/uapi" -I "$SRC/tests/guest" \
-		-o "$out" "$@" >>"$W/guest.log" 2>&1
+		-I "$SRC/lib/include" -o "$out" "$@" >>"$W/guest.log" 2>&1
+}
+
+# user_build CC DIR: libudmabuf.a and the udmabuf command, static, as the
+# top Makefile builds them for users (make user STATIC=1), into DIR
+user_build() {
+	echo "+ make user STATIC=1 CC=$1 UBUILD=$2" >>"$W/guest.log"
+	make -s -C "$SRC" user STATIC=1 CC="$1" UBUILD="$2" >>"$W/guest.log" 2>&1
 }
 
 build_guest() {
 	local g=$W/guest p ok=0
-	rm -rf "$g"
+	rm -rf "$g" "$W/user" "$W/user32"
 	mkdir -p "$g"
 	: >"$W/guest.log"
-	gcc_static "$A_CC" "$g/udmabuf-test" "$SRC"/tests/guest/*.c || ok=1
+	user_build "$A_CC" "$W/user" && cp "$W/user/udmabuf" "$g/udmabuf" || ok=1
+	gcc_static "$A_CC" "$g/udmabuf-test" "$SRC"/tests/guest/*.c \
+		"$W/user/libudmabuf.a" || ok=1
 	if [ -n "$A_CC32" ]; then
-		gcc_static "$A_CC32" "$g/udmabuf-test32" "$SRC"/tests/guest/*.c || ok=1
+		user_build "$A_CC32" "$W/user32" || ok=1
+		gcc_static "$A_CC32" "$g/udmabuf-test32" "$SRC"/tests/guest/*.c \
+			"$W/user32/libudmabuf.a" || ok=1
 	fi
-	for p in "$SRC"/tests/guest/progs/*.c; do
+	# the guest programs, and the examples users copy (examples/*/*.c,
+	# e.g. examples/edu-dma/edu-uio.c: /bin/edu-uio), built the same way
+	for p in "$SRC"/tests/guest/progs/*.c "$SRC"/examples/*/*.c; do
 		[ -e "$p" ] || continue
 		# "/* ut-cflags: FLAGS */" in its first 3 lines: flags for it alone
 		# shellcheck disable=SC2046
@@ -233,7 +248,8 @@ pack() {
 	cp "$BUILD/root/busybox-$T_ARCH/bin/busybox" "$d/bin/busybox"
 	cp "$REPO/scripts/guest/init" "$d/init"
 	cp "$REPO/scripts/guest/demo.sh" "$d/bin/udmabuf-demo.sh"
-	chmod 755 "$d/init" "$d/bin/udmabuf-demo.sh"
+	cp "$REPO/scripts/guest/demo-dma.sh" "$d/bin/udmabuf-demo-dma.sh"
+	chmod 755 "$d/init" "$d/bin/udmabuf-demo.sh" "$d/bin/udmabuf-demo-dma.sh"
 	mkdir -p "$d/etc" "$d/root"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$d/etc/passwd"
 	echo "root:x:0:" >"$d/etc/group"
@@ -481,6 +497,11 @@ report() {
 #                       tables show the median of all rounds' repetitions
 #   BENCH_EST_PARAMS=<p=v>[,<p=v>]...  parameters for the established driver
 #                       besides udmabuf0 (default none: what users get)
+# Then large buffers (udmabuf-large-bench, H8), one more boot per guest size:
+#   BENCH_LARGE_MEMORY="<MiB>..."  guest sizes (default "2048 4096" on x86_64,
+#                       none elsewhere; "" skips them)
+#   BENCH_LARGE_ARGS=<a>[,<a>]...  arguments of udmabuf-large-bench
+#                       (e.g. -t,5,-s,16:256)
 
 # bench_est_build: sets EST_KO and EST_DESC, or EST_NOTE saying why not.
 bench_est_build() {
@@ -550,6 +571,36 @@ bench_pack() {
 		cp "$EST_KO" "$d/lib/modules/u-dma-buf-est.ko"
 		(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/default.cpio.gz"
 	fi
+}
+
+# bench_large: udmabuf-large-bench in a guest of each BENCH_LARGE_MEMORY
+# size, from the default boot's initramfs; 0 if every one printed its table.
+bench_large() {
+	local mem log ok=0 def=
+	[ "$A_KARCH" = x86_64 ] && def="2048 4096"
+	for mem in ${BENCH_LARGE_MEMORY-$def}; do
+		boot_conf default
+		# a disk as large as the memory: its cache fills the memory
+		B_MEMORY=$mem B_DISK=$mem B_TIMEOUT=${BENCH_TIMEOUT:-3000}
+		# the kernel's image at one place (KASLR moves it into a
+		# different candidate range on every boot), and times from
+		# the HPET (a TSC calibrated under load can be far off)
+		[ "$A_KARCH" = x86_64 ] && B_CMDLINE="nokaslr clocksource=hpet"
+		[ -n "${BENCH_LARGE_ARGS:-}" ] &&
+			B_CMDLINE="$B_CMDLINE ut.bench_large_args=$BENCH_LARGE_ARGS"
+		cp "$W/default.cpio.gz" "$W/large-$mem.cpio.gz"
+		echo
+		boot_guest "large-$mem" bench-large
+		log=$W/large-$mem.console.log
+		if grep -qx UT-BENCH-LARGE-END "$log"; then
+			section "$log" BENCH-LARGE
+		else
+			echo "The large-buffer guest of $mem MiB did not get to its output. Last console lines:"
+			tail -n 40 "$log"
+		fi
+		grep -q '^UT-END rc=0$' "$log" || ok=1
+	done
+	return $ok
 }
 
 # bench_report FILE: the tables of the guest's MC/MCI/MT/MCE lines, and
@@ -743,21 +794,24 @@ bench_report() {
 }
 
 # ------------------------------------------------------------------ main
-# demo and bench: one default boot, print what the guest shows
+# demo and bench: one boot ("default"; "edu" for demo-dma), print what the
+# guest shows between UT-<MODE>-BEGIN and -END
 if [ "$MODE" != test ]; then
 	SEC=$(echo "$MODE" | tr a-z A-Z)
+	DBOOT=default
+	[ "$MODE" = demo-dma ] && DBOOT=edu
 	build_module >"$W/$MODE-build.txt" && build_guest >>"$W/$MODE-build.txt" || {
 		cat "$W/$MODE-build.txt"
 		exit 1
 	}
-	boot_conf default
-	pack default >>"$W/$MODE-build.txt" || { cat "$W/$MODE-build.txt"; exit 1; }
+	boot_conf "$DBOOT" "$T"
+	pack "$DBOOT" >>"$W/$MODE-build.txt" || { cat "$W/$MODE-build.txt"; exit 1; }
 	[ "$MODE" = bench ] && bench_pack
 	BENCH_LOAD=$(cut -d ' ' -f 1 /proc/loadavg)
-	boot_guest default "$MODE"
+	boot_guest "$DBOOT" "$MODE"
 	qrc=$?
 	BENCH_LOAD="$BENCH_LOAD/$(cut -d ' ' -f 1 /proc/loadavg)"
-	log=$W/default.console.log
+	log=$W/$DBOOT.console.log
 	rm -f "$W/summary.txt"
 	if grep -qx "UT-$SEC-BEGIN" "$log" && [ "$MODE" = bench ]; then
 		section "$log" "$SEC" >"$W/bench.txt"
@@ -772,7 +826,11 @@ if [ "$MODE" != test ]; then
 		tail -n 40 "$log"
 	fi
 	grep -q '^UT-END rc=0$' "$log"
-	exit
+	rc=$?
+	if [ "$MODE" = bench ]; then
+		bench_large || rc=1
+	fi
+	exit $rc
 fi
 
 echo "kernel $KVER ($IMAGE_PKG), $A_QEMU"

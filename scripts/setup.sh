@@ -430,7 +430,7 @@ python_archs() {
 	for t in "$@"; do
 		target_conf "$t"
 		for b in $(boot_names "$t"); do
-			boot_conf "$b"
+			boot_conf "$b" "$t"
 			[ "$B_ROOTFS" = python ] && { echo "$T_ARCH"; break; }
 		done
 	done | sort -u

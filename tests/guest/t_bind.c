@@ -316,6 +316,17 @@ UT_TEST_BOOT(A4_bind_mgr, "", "edu")
 	tu_mgr_delete_x("mb4");
 }
 
+/* a dma-buf of the whole buffer */
+static int export_x(int fd)
+{
+	struct u_dma_buf_ioctl_export_args e;
+
+	memset(&e, 0, sizeof(e));
+	e.flags = O_RDWR | O_CLOEXEC;
+	TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_EXPORT, &e);
+	return e.fd;
+}
+
 /* how the parent goes away */
 enum gone { GONE_UNBIND, GONE_REMOVE };
 
@@ -336,17 +347,18 @@ static void parent_go(enum gone how)
 
 /*
  * The parent goes while a bound buffer is open, mapped and exported: the
- * node and sysfs directory go, the mapping, read() and write() keep
- * working on the same memory, syncs fail with ENODEV, the name is free,
- * the memory comes back with the last user, and a new bind works.
+ * node and sysfs directory go, the mapping, read(), write() and the
+ * dma-buf's mapping keep working on the same memory, syncs fail with
+ * ENODEV, the name is free, the memory comes back with the last user (the
+ * dma-buf), rmmod is refused until then, and a new bind works.
  */
 static void parent_gone_case(enum gone how)
 {
 	struct tu_meminfo before, held, after;
-	unsigned char *map, *pat, *got;
+	unsigned char *map, *dmap, *pat, *got;
 	char cmd[160];
 	uint64_t arg = 1;
-	int fd, fd2;
+	int fd, fd2, dfd;
 
 	edu_find_x();
 	pat = tu_xmalloc(GSZ);
@@ -362,6 +374,7 @@ static void parent_gone_case(enum gone how)
 	map = tu_mmap(fd, GSZ, 0, RW, MAP_SHARED);
 	memcpy(map, pat, GSZ);
 	TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE, &arg);
+	dfd = export_x(fd);
 	held = tu_mem_settled_x();
 	UT_ASSERT(before.memfree - held.memfree >= (long long)(GSZ >> 10) / 2);
 
@@ -382,6 +395,10 @@ static void parent_gone_case(enum gone how)
 	UT_EQ(tu_ioctl(fd, U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE, &arg),
 	      -ENODEV);
 	UT_EQ(tu_ioctl(fd, U_DMA_BUF_IOCTL_SET_SYNC_FOR_CPU, &arg), -ENODEV);
+	/* the dma-buf still holds the memory: its mapping sees the data */
+	dmap = tu_mmap(dfd, GSZ, 0, PROT_READ, MAP_SHARED);
+	UT_EQ(tu_first_diff(dmap + 8192, pat + 8192, GSZ - 8192), -1);
+	munmap(dmap, GSZ);
 	/* the manager has forgotten it, the name is free */
 	UT_EQ(tu_mgr_raw("delete gone", 11), -ENOENT);
 	tu_mgr_create_x("gone", "0x1000", "");
@@ -393,6 +410,9 @@ static void parent_gone_case(enum gone how)
 	munmap(map, GSZ);
 	close(fd);
 	close(fd2);
+	/* the export is the last user now */
+	UT_ASSERT(ut_unload() != 0);
+	close(dfd);
 	after = tu_mem_settled_x();
 	tu_mem_expect_back_x("bound buffer after its parent went", &before,
 			     &after);
@@ -497,4 +517,62 @@ UT_TEST_BOOT(A4_bind_midsync_unbind, UT_NOLOAD, "edu")
 UT_TEST_BOOT(A4_bind_midsync_remove, UT_NOLOAD, "edu")
 {
 	midsync_case(GONE_REMOVE);
+}
+
+/*
+ * Behind an IOMMU ("iommu" boot) the DMA address of a bound buffer is an
+ * IOVA; every user mapping, in every cache mode and mmap mode, maps the
+ * buffer's own pages (cpu_phys_addr), never pages at the IOVA.
+ */
+UT_TEST_BOOT(A4_iommu_mappings_map_own_pages, UT_NOLOAD, "iommu")
+{
+	static const char *const qm[] = { "off", "on", "auto", "page" };
+	const size_t sz = 0x40000;
+	char cmd[160], m[8], kind[32];
+
+	edu_find_x();
+	tu_helper_load_x();
+	UT_OK(ut_load(""));
+	for (int q = 0; q < 4; q++) {
+		uint64_t dma, cpu;
+
+		snprintf(cmd, sizeof(cmd),
+			 "create own 0x%zx bus=pci device=%s quirk-mmap=%s",
+			 sz, edu, qm[q]);
+		UT_OK(tu_mgr_raw(cmd, strlen(cmd)));
+		dma = ut_sysfs_u64("own", "phys_addr");
+		cpu = ut_sysfs_u64("own", "cpu_phys_addr");
+		if (dma == cpu)
+			UT_FAIL("behind the IOMMU phys_addr 0x%llx equals "
+				"cpu_phys_addr", (unsigned long long)dma);
+		for (int mode = 0; mode < 8; mode++) {
+			snprintf(m, sizeof(m), "%d", mode);
+			UT_OK(ut_sysfs_write("own", "sync_mode", m));
+			for (int o = 0; o < 2; o++) {
+				int fd = ut_open_dev("own", O_RDWR |
+						     (o ? O_SYNC : 0));
+				unsigned char *p = tu_mmap(fd, sz, 0, RW,
+							   MAP_SHARED);
+
+				for (size_t off = 0; off < sz; off += sz / 4) {
+					uint64_t pfn;
+
+					(void)*(volatile unsigned char *)(p + off);
+					if (!tu_pte_x(p + off, kind, sizeof(kind),
+						      &pfn))
+						UT_FAIL("no pte after a touch");
+					if (pfn != (cpu + off) >> 12)
+						UT_FAIL("quirk-mmap=%s sync_mode %d%s +0x%zx: pfn 0x%llx, expected 0x%llx (cpu_phys_addr), IOVA 0x%llx",
+							qm[q], mode,
+							o ? " O_SYNC" : "", off,
+							(unsigned long long)pfn,
+							(unsigned long long)((cpu + off) >> 12),
+							(unsigned long long)dma);
+				}
+				munmap(p, sz);
+				close(fd);
+			}
+		}
+		tu_mgr_delete_x("own");
+	}
 }

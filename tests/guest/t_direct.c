@@ -226,7 +226,8 @@ UT_TEST(H2_odirect_osync_mapping, "udmabuf0=0x100000 sync_mode=1")
 {
 	struct win w = map_dev_x("udmabuf0", O_SYNC, TU_MIB);
 	const char *want = tu_is_arch("aarch64") ? "device-nGnRnE" :
-			   tu_is_arch("x86_64") || tu_is_arch("i686") ? "wb" :
+			   tu_is_arch("x86_64") ? "uc-" :
+			   tu_is_arch("i686") ? "wb" :
 			   "uncached";
 	char kind[32];
 

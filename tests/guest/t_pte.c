@@ -21,7 +21,9 @@
  * What design.md promises per architecture (C3, F2): the seeds' noncached
  * is strongly ordered (Device-nGnRnE on arm64, strongly ordered on arm),
  * write-combine and a non-coherent device's dma-coherent are Normal
- * non-cacheable (bufferable on arm), x86 maps everything write-back.
+ * non-cacheable (bufferable on arm); x86 gives uncached (UC-) and
+ * write-combining (WC) through PAT, and write-back for dma-coherent (DMA
+ * is coherent there), design.md "x86 memory types".
  */
 static const char *expected_kind(const char *cache, int coherent)
 {
@@ -29,7 +31,10 @@ static const char *expected_kind(const char *cache, int coherent)
 		     (!strcmp(cache, "dma-coherent") && coherent);
 	int noncached = !strcmp(cache, "uncached");
 
-	if (tu_is_arch("x86_64") || tu_is_arch("i686"))
+	if (tu_is_arch("x86_64"))
+		return noncached ? "uc-" :
+		       !strcmp(cache, "write-combine") ? "wc" : "wb";
+	if (tu_is_arch("i686"))
 		return "wb";
 	if (tu_is_arch("aarch64"))
 		return cached ? "normal" :
@@ -74,6 +79,15 @@ static void check_all_modes(const char *dev)
 				UT_FAIL("%s sync_mode %d %s (%s, coherent %d): expected a \"%s\" pte, saw \"%s\"",
 					dev, mode, o_sync ? "O_SYNC" : "no O_SYNC",
 					cache, coherent, want, kind);
+			/* x86: the kernel's own mapping has the same type */
+			if (tu_is_arch("x86_64")) {
+				tu_kpte_kind_x(ut_sysfs_u64(dev, "cpu_phys_addr"),
+					       kind, sizeof(kind));
+				if (strcmp(kind, want))
+					UT_FAIL("%s sync_mode %d %s: expected the linear map \"%s\", saw \"%s\"",
+						dev, mode, o_sync ? "O_SYNC" : "no O_SYNC",
+						want, kind);
+			}
 			munmap(p, 4096);
 			close(fd);
 		}

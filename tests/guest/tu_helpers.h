@@ -129,8 +129,14 @@ void tu_helper_load_x(void);
 int tu_pte_x(const void *addr, char *kind, size_t len, uint64_t *pfn);
 /* the memory kind of the pte of addr; fails the test when none is there */
 void tu_pte_kind_x(const void *addr, char *kind, size_t len);
+/*
+ * x86: the memory type of the kernel's linear mapping of physical address
+ * phys ("wb", "wc", "uc-", "uc", or "none"), after tu_helper_load_x().
+ */
+void tu_kpte_kind_x(uint64_t phys, char *kind, size_t len);
 
 /* ---- free memory (/proc/meminfo), see tu_helpers.c ---- */
+uint64_t tu_mem_total_bytes(void);	/* MemTotal; fails the test if unread */
 struct tu_meminfo {
 	long long memfree, cmafree, slab;	/* KiB; cmafree -1: no CMA */
 	long long pcp, shmem;			/* KiB */

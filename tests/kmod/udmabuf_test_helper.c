@@ -23,6 +23,9 @@
 #include <linux/pgtable.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#ifdef CONFIG_X86
+#include <asm/pgtable.h>
+#endif
 
 #define HELPER_RESULT_LEN	96
 
@@ -156,12 +159,67 @@ static const struct file_operations helper_pte_fops = {
 	.llseek = default_llseek,
 };
 
+/*
+ * /sys/kernel/debug/udmabuf-test/kpte (x86 only): write a physical address
+ * of RAM; a following read returns the memory type of the kernel's linear
+ * mapping of that page ("wb", "wc", "uc-", "uc"), from its page-table
+ * entry, or "none".  The PAT bit sits elsewhere in a large-page entry.
+ */
+#ifdef CONFIG_X86
+static void helper_kpte_lookup(phys_addr_t phys, char *out, size_t len)
+{
+	unsigned int level;
+	pte_t *ptep;
+	u64 v;
+
+	snprintf(out, len, "none\n");
+	if (!pfn_valid(PHYS_PFN(phys)))
+		return;
+	ptep = lookup_address((unsigned long)__va(phys), &level);
+	if (!ptep || !pte_present(*ptep))
+		return;
+	v = pte_val(*ptep);
+	if (level != PG_LEVEL_4K) {
+		/* a large page: its PAT bit is bit 12, move it to bit 7 */
+		v = (v & ~(u64)_PAGE_PAT) |
+		    ((v & _PAGE_PAT_LARGE) ? _PAGE_PAT : 0);
+	}
+	snprintf(out, len, "%s level %u\n", helper_pte_kind(__pte(v)), level);
+}
+
+static ssize_t helper_kpte_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct helper_pte_query *q = file->private_data;
+	u64 phys;
+	int ret;
+
+	ret = kstrtou64_from_user(ubuf, count, 0, &phys);
+	if (ret)
+		return ret;
+	helper_kpte_lookup(phys, q->result, sizeof(q->result));
+	return count;
+}
+
+static const struct file_operations helper_kpte_fops = {
+	.owner = THIS_MODULE,
+	.open = helper_pte_open,
+	.release = helper_pte_release,
+	.read = helper_pte_read,
+	.write = helper_kpte_write,
+	.llseek = default_llseek,
+};
+#endif
+
 static struct dentry *helper_dir;
 
 static int __init helper_init(void)
 {
 	helper_dir = debugfs_create_dir("udmabuf-test", NULL);
 	debugfs_create_file("pte", 0600, helper_dir, NULL, &helper_pte_fops);
+#ifdef CONFIG_X86
+	debugfs_create_file("kpte", 0600, helper_dir, NULL, &helper_kpte_fops);
+#endif
 	return 0;
 }
 
