@@ -74,6 +74,7 @@ PY_TEST(G4_class_sync_ranges, PY_PARAMS)
 PY_TEST(G4_class_sysfs_fallback, PY_PARAMS)
 PY_TEST(G4_class_context_manager, PY_PARAMS)
 PY_TEST(G4_cli_list_info, PY_PARAMS)
+PY_TEST(G4_cli_same_as_udmabuf_command, PY_PARAMS)
 PY_TEST(G4_module_missing_messages, UT_NOLOAD)
 
 PY_TEST(G5_allocate_array_and_addresses, "")
@@ -84,6 +85,9 @@ PY_TEST(G5_allocate_free_paths, "")
 PY_TEST(G5_allocate_noncacheable, "")
 PY_TEST(G5_allocate_exit_deletes, "")
 PY_TEST(G5_allocate_fork, "")
+PY_TEST(G5_allocate_process_death, "")
+PY_TEST(G5_allocate_without_auto_delete, "")
+PY_TEST(G5_allocate_non_root, "")
 
 /*
  * 1000 allocate()/free cycles (all the ways a buffer goes) leave the

@@ -4,14 +4,19 @@ buffers); every test checks that what it allocated is gone again."""
 import atexit
 import gc
 import os
+import signal
 import subprocess
 import sys
 
 import numpy as np
 
 from udmabuf import DmaBuffer, PynqBuffer, Udmabuf, allocate
-from ut import (check, eq, expect_syncs, fd_count, maps_of, mgr_list, pte, raises, sysfs_int, trace_start,
+from ut import (MGR, check, eq, expect_syncs, fd_count, maps_of, mgr_list, pte, raises, sysfs_int, trace_start,
                 trace_stop)
+
+
+USER_A = 1000
+USER_B = 1001
 
 
 def names() -> list:
@@ -29,7 +34,7 @@ def phys_of(name: str) -> int:
 def pte_kind_expected(cacheable: bool) -> str:
     if os.uname().machine == "aarch64":
         return "normal" if cacheable else "normal-nc"
-    return "wb"  # x86: DMA memory is mapped write-back whatever the mode
+    return "wb" if cacheable else "wc"  # x86_64: PAT
 
 
 def G5_allocate_array_and_addresses() -> None:
@@ -337,3 +342,141 @@ def G5_allocate_sync_calls_traced() -> None:
     expect_syncs(exp)
     b.freebuffer()
     nc.freebuffer()
+
+
+def G5_allocate_process_death() -> None:
+    # a process killed with its buffers: the driver deletes them (auto-delete=1
+    # on the process's manager file); a mapping elsewhere keeps the memory
+    before = mgr_list()
+    code = """
+import udmabuf.buffer
+from udmabuf import allocate
+bufs = [allocate(4096, "u1") for _ in range(3)]
+bufs[0][:] = 9
+view = bufs[1][10:20]
+print(udmabuf.buffer._auto_delete, " ".join(b.buffer_name for b in bufs), flush=True)
+input()
+"""
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout is not None
+        words = p.stdout.readline().split()
+        eq(words[:1], ["True"], "allocate() used auto-delete=1")
+        bufs = words[1:]
+        eq(len(bufs), 3, "the names of its buffers")
+        check(all(n in names() for n in bufs), "its buffers in the manager's list")
+        with Udmabuf(bufs[0]) as u:
+            a = u.memmap(np.uint8, shape=(4096,))
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    eq(mgr_list(), before, "the manager's list after the process was killed")
+    check(not any(os.path.exists("/dev/" + n) for n in bufs), "their /dev nodes gone")
+    eq(int(a.sum()), 9 * 4096, "the memory still mapped here, with the data")
+    del a
+    gc.collect()
+
+
+def G5_allocate_without_auto_delete() -> None:
+    # a driver that refuses auto-delete=1 (older releases): plain buffers,
+    # deleted on free and at interpreter exit
+    before = mgr_list()
+    code = """
+import errno
+import udmabuf.buffer
+import udmabuf.manager
+
+real = udmabuf.manager.Manager.create
+
+
+def create(self, name, size, *, auto_delete=False, **options):
+    if auto_delete:
+        raise OSError(errno.EINVAL, "unknown option")
+    real(self, name, size, **options)
+
+
+udmabuf.manager.Manager.create = create
+from udmabuf import allocate
+keep = allocate(4096)
+view = allocate(64)[1:3]
+freed = allocate(16)
+name = freed.buffer_name
+freed.freebuffer()
+print(udmabuf.buffer._auto_delete, name in open("/dev/u-dma-buf-mgr").read(), flush=True)
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    eq((r.returncode, r.stdout.split()), (0, ["False", "False"]),
+       f"status and output of the program (stderr {r.stderr!r}): no auto-delete, freebuffer() deleted")
+    eq(mgr_list(), before, "the manager's list after it exited")
+
+
+def G5_allocate_non_root() -> None:
+    # a group may use the manager; a buffer belongs to its creator
+    st0 = os.stat(MGR)
+    os.chown(MGR, 0, USER_A)
+    os.chmod(MGR, 0o660)
+    before = mgr_list()
+    code = """
+import os
+import numpy as np
+from udmabuf import allocate
+b = allocate(1024, "u4")
+c = allocate(64, "u1", mode="0660")
+b[:] = 5
+b.flush()
+u = b.udmabuf
+u.sync_mode = 0            # sysfs: its attributes belong to the creator too
+u.sync_mode = 3
+print(b.buffer_name, c.buffer_name, u.sync_mode, flush=True)
+input()
+"""
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, user=USER_A, group=USER_A, extra_groups=[])
+    try:
+        assert p.stdout is not None and p.stdin is not None
+        words = p.stdout.readline().split()
+        if len(words) != 3:
+            p.kill()
+            raise AssertionError(f"expected two names and a mode from uid {USER_A}, saw {words} "
+                                 f"({p.communicate()[1]})")
+        b, c, mode = words
+        eq(mode, "3", "sync_mode set by the creator")
+        sb, sc = os.stat("/dev/" + b), os.stat("/dev/" + c)
+        eq((sb.st_uid, sb.st_gid, sb.st_mode & 0o777), (USER_A, USER_A, 0o600), f"owner and mode of /dev/{b}")
+        eq((sc.st_uid, sc.st_gid, sc.st_mode & 0o777), (USER_A, USER_A, 0o660), f"owner and mode of /dev/{c}")
+        other = f"""
+import errno, sys
+from udmabuf import Manager, Udmabuf
+try:
+    Udmabuf("{b}")
+    sys.exit(10)
+except PermissionError:
+    pass
+with Udmabuf("{c}") as u:       # mode 0660, and this user is in the group
+    u.read(4)
+try:
+    Manager().delete("{c}")
+    sys.exit(11)
+except PermissionError as e:
+    assert e.errno == errno.EPERM, e
+"""
+        r = subprocess.run([sys.executable, "-c", other], capture_output=True, text=True, timeout=60,
+                           user=USER_B, group=USER_A, extra_groups=[])
+        eq(r.returncode, 0, f"uid {USER_B}: no access to {b}, access to {c}, no delete (stderr {r.stderr!r})")
+        r = subprocess.run([sys.executable, "-m", "udmabuf", "info", b], capture_output=True, text=True,
+                           timeout=60, user=USER_B, group=USER_A, extra_groups=[])
+        check(r.returncode == 5 and f"belongs to uid {USER_A}" in r.stderr,
+              f"info {b} as uid {USER_B}: exit status 5 naming the owner, saw {r.returncode} {r.stderr!r}")
+        p.stdin.write("\n")
+        p.stdin.flush()
+        eq(p.wait(timeout=60), 0, "exit status of the creator")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.chown(MGR, st0.st_uid, st0.st_gid)
+        os.chmod(MGR, st0.st_mode & 0o777)
+    eq(mgr_list(), before, "the manager's list after the creator exited")

@@ -5,6 +5,7 @@ import errno
 import gc
 import json
 import os
+import subprocess
 
 import numpy as np
 
@@ -272,7 +273,8 @@ def G4_cli_list_info() -> None:
                               "sync_size", "sync_direction", "driver_version", "ioctl_version", "interface",
                               "node", "attributes"]), "the keys of info --json")
         eq((d["name"], d["device"], d["sysfs"], d["size"], d["dma_addr"], d["cpu_phys_addr"]),
-           ("clitest", "/dev/clitest", "/sys/class/u-dma-buf/clitest", 0x3000, sysfs_int("clitest", "phys_addr"),
+           ("clitest", "/dev/clitest", f"/sys/dev/char/{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}", 0x3000,
+            sysfs_int("clitest", "phys_addr"),
             sysfs_int("clitest", "cpu_phys_addr")), f"info {name} --json: names, size and addresses")
         eq((d["sync_mode"], d["sync_owner"], d["sync_offset"], d["sync_size"], d["sync_direction"]),
            (3, "device" if sysfs_int("clitest", "sync_owner") else "cpu", sysfs_int("clitest", "sync_offset"),
@@ -311,3 +313,21 @@ def G4_module_missing_messages() -> None:
     e = raises(FileNotFoundError, udmabuf.allocate, 16)
     check("module is not loaded" in str(e), f"allocate(): why, saw {e}")
     eq(udmabuf.list_buffers(), [], "list_buffers() without the module")
+
+
+def G4_cli_same_as_udmabuf_command() -> None:
+    # the C command of libudmabuf is /bin/udmabuf in the guests
+    mgr("create clitest 0x5000 sync-mode=6")
+    try:
+        for args in (["list"], ["list", "--json"], ["info", DEV], ["info", "clitest", "--json"],
+                     ["info", "/dev/clitest"], ["info", "nosuch"], ["info", "nosuch", "--json"]):
+            c = subprocess.run(["udmabuf", *args], capture_output=True, text=True, timeout=60)
+            p = command(args)
+            eq(p.returncode, c.returncode, f"exit status of {args} (the command's stderr: {c.stderr!r})")
+            if "--json" in args and c.returncode == 0:
+                eq(json.loads(p.stdout), json.loads(c.stdout), f"the JSON of {args}")
+            else:
+                eq(p.stdout, c.stdout, f"the output of {args}")
+            eq(p.stderr, c.stderr, f"the messages of {args}")
+    finally:
+        mgr("delete clitest")

@@ -157,7 +157,7 @@ def _info_dict(u: Any) -> Dict[str, Any]:
     return {
         "name": u.name,
         "device": u.device_name,
-        "sysfs": u.class_path,
+        "sysfs": f"/sys/dev/char/{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}",
         "size": u.buf_size,
         "dma_addr": u.phys_addr,
         "cpu_phys_addr": u._cpu_phys_addr_known(),

@@ -278,9 +278,9 @@ def allocate(
 
     As PYNQ's ``allocate``: ``target`` is accepted and ignored.
     ``cacheable=False`` maps the buffer write-combined (``sync_mode=2``
-    with O_SYNC: Normal non-cacheable on ARM, never Device memory, so
-    NumPy's stores and memset are safe; x86 maps DMA memory write-back
-    anyway).  Other keyword arguments are manager options
+    with O_SYNC: Normal non-cacheable on ARM, WC on x86_64, never Device
+    memory, so NumPy's stores and memset are safe; ``flush()`` before the
+    device starts is the barrier).  Other keyword arguments are manager options
     (``dma_mask=40``, ``bind="pci/0000:01:00.0"``).  Needs permission to
     use ``/dev/u-dma-buf-mgr`` (root, or the group of its udev rule).
     """

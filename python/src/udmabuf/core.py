@@ -269,7 +269,7 @@ class Udmabuf:
         ``shape`` defaults to all of the buffer from ``offset`` in items of
         ``dtype``.  ``o_sync=True`` opens the mapping with O_SYNC: its cache
         kind is then the one ``sync_mode`` gives (uncached, write-combine or
-        DMA-coherent on ARM; always write-back on x86).  ``.flush()`` of the
+        DMA-coherent; see "Cache modes" in docs/design.md).  ``.flush()`` of the
         result (msync) syncs the mapped range for the device.
         """
         import numpy as np
