@@ -3,8 +3,8 @@
  * G4, G5: the Python package (python/) in the guest's python3 with NumPy
  * (boot "python" of tests/boots.conf: "rootfs python").  Each test here
  * runs the function of the same name in tests/python/test_*.py through
- * tests/python/run.py, which prints the UT-FAILMSG / UT-SKIPMSG lines of
- * ut.h itself.  Some tests add what only C does here: kprobe traces of the
+ * tests/python/run.py (its server: a process forked per test), which prints
+ * the UT-FAILMSG / UT-SKIPMSG lines of ut.h itself.  Some tests add what only C does here: kprobe traces of the
  * cache maintenance the Python calls cause (arm), and the settled free
  * memory around a run of 1000 allocate()/free cycles.
  */
@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include "ut.h"
 #include "tu_helpers.h"
 
@@ -24,7 +26,9 @@
 #define PY_PARAMS	"udmabuf0=0x100000"
 #define MAX_CALLS	64
 /* a Python test that hangs is killed before the runner's alarm (ut.c) */
-#define PY_TIMEOUT_S	110
+#define PY_TIMEOUT_S	110		/* TIMEOUT_S of run.py */
+#define PY_START_S	60		/* for the server to listen */
+#define PY_SOCK		"/tmp/udmabuf-py.sock"
 
 extern const struct ut_test *const __start_ut_tests[];
 extern const struct ut_test *const __stop_ut_tests[];
@@ -39,6 +43,68 @@ static void need_python(void)
 }
 
 /*
+ * The server of tests/python/run.py (--serve): it imports NumPy, the package
+ * and the tests once (2-3 s per process in a TCG guest) and forks a process
+ * per test.  Started by the first test that needs it; it holds no file of
+ * the driver.  Returns a connected socket.
+ */
+static int py_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, i;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", PY_SOCK);
+	for (i = 0; i < 2 * PY_START_S * 10; i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			UT_FAIL("socket(AF_UNIX): %s", strerror(errno));
+		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return fd;
+		close(fd);
+		if (i == 0 && ut_sh("python3 " PY_DIR "/run.py --serve "
+				    PY_SOCK " </dev/null >/dev/null 2>&1 &"))
+			UT_FAIL("starting python3 run.py --serve failed");
+		usleep(50000);
+	}
+	UT_FAIL("python3 run.py --serve " PY_SOCK ": no connection after "
+		"%d s", PY_START_S);
+}
+
+/* send "id\nenv\n" with our stdout (the runner's pipe); the exit status */
+static int py_status(const char *id, const char *env)
+{
+	char msg[512], cbuf[CMSG_SPACE(sizeof(int))], reply[16];
+	struct iovec iov = { .iov_base = msg };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd = py_connect(), out = 1;
+	ssize_t n;
+
+	iov.iov_len = snprintf(msg, sizeof(msg), "%s\n%s\n", id,
+			       env ? env : "");
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &out, sizeof(int));
+	fflush(stdout);
+	if (sendmsg(fd, &mh, 0) < 0)
+		UT_FAIL("sending %s to the python3 server: %s", id,
+			strerror(errno));
+	n = read(fd, reply, sizeof(reply) - 1);
+	close(fd);
+	if (n <= 0)
+		UT_FAIL("no exit status of %s from the python3 server (%s)",
+			id, n ? strerror(errno) : "it closed the connection");
+	reply[n] = '\0';
+	return atoi(reply);
+}
+
+/*
  * Run test function id of tests/python (env: "VAR=value ..." or NULL).
  * Its failure (it printed UT-FAILMSG) or skip (UT-SKIPMSG, status 77) ends
  * this test.
@@ -48,8 +114,7 @@ static void py_run(const char *id, const char *env)
 	int st;
 
 	need_python();
-	st = ut_sh("cd /tmp && %s timeout -s KILL %d python3 " PY_DIR
-		   "/run.py %s", env ? env : "", PY_TIMEOUT_S, id);
+	st = py_status(id, env);
 	if (st == 77) {
 		fflush(stdout);
 		_exit(77);

@@ -13,13 +13,15 @@
 ``python -m udmabuf list`` and ``python -m udmabuf info NAME`` show them.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any, List
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+from typing import List as _List
 
 from ._abi import DIR_BIDIRECTIONAL, DIR_FROM_DEVICE, DIR_TO_DEVICE
 from .manager import BufferInfo, Manager, buffer_info, list_buffers, manager_list
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from .buffer import DmaBuffer, PynqBuffer, allocate
     from .core import Direction, SyncSettings, Udmabuf
 
@@ -55,14 +57,14 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     mod = _LAZY.get(name)
     if mod is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module("." + mod, __name__), name)
+    value = getattr(_importlib.import_module("." + mod, __name__), name)
     globals()[name] = value
     return value
 
 
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_LAZY))
+def __dir__() -> _List[str]:
+    return sorted(__all__)

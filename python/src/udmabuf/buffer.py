@@ -19,7 +19,7 @@ import os
 import threading
 import weakref
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Optional, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Type
 
 import numpy as np
 
@@ -49,7 +49,7 @@ def _process_manager() -> Manager:
         return _manager
 
 
-def _create(mgr: Manager, size: int, options: dict) -> str:
+def _create(mgr: Manager, size: int, options: Dict[str, OptionValue]) -> str:
     """Create a buffer of this process; returns its name."""
     global _auto_delete
     for _ in range(64):
@@ -63,7 +63,7 @@ def _create(mgr: Manager, size: int, options: dict) -> str:
                 except OSError as e:
                     if e.errno != errno.EINVAL or _auto_delete:
                         raise
-            mgr.create(name, size, **options)
+            mgr.create(name, size, auto_delete=False, **options)
             if _auto_delete is None:
                 _auto_delete = False  # an older driver
             return name
@@ -72,7 +72,7 @@ def _create(mgr: Manager, size: int, options: dict) -> str:
     raise FileExistsError(errno.EEXIST, "no free buffer name", name)
 
 
-def _byte_bounds(a: np.ndarray) -> Tuple[int, int]:
+def _byte_bounds(a: "np.ndarray[Any, Any]") -> Tuple[int, int]:
     """The lowest address of ``a``'s memory and the one past its highest."""
     lo = hi = int(a.__array_interface__["data"][0])
     if a.size == 0:
@@ -127,7 +127,13 @@ class _Allocation:
         return self.vaddr <= lo and hi <= self.vaddr + self.nbytes
 
 
-class DmaBuffer(np.ndarray):
+if TYPE_CHECKING:
+    _NDArray = np.ndarray[Any, Any]
+else:
+    _NDArray = np.ndarray
+
+
+class DmaBuffer(_NDArray):
     """A NumPy array in a DMA buffer (PYNQ's ``PynqBuffer``).
 
     Views and slices are ``DmaBuffer`` too and keep the buffer alive; their
@@ -285,11 +291,13 @@ def allocate(
     use ``/dev/u-dma-buf-mgr`` (root, or the group of its udev rule).
     """
     dt = np.dtype(dtype)
-    dims = (int(shape),) if np.isscalar(shape) else tuple(int(n) for n in shape)  # type: ignore[union-attr]
+    dims = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
     nbytes = int(np.prod(dims, dtype=np.int64)) * dt.itemsize
     if nbytes <= 0:
         raise ValueError(f"shape {shape!r} of {dt}: a DMA buffer needs at least one byte")
     opts = {k.replace("-", "_"): v for k, v in options.items()}
+    if "auto_delete" in opts:
+        raise ValueError("auto_delete: allocate() buffers always go with the process")
     if not cacheable:
         if opts.get("sync_mode", 2) != 2:
             raise ValueError("cacheable=False is sync_mode 2 (write-combine); do not give another sync_mode")

@@ -14,7 +14,7 @@ import fcntl
 import os
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, Literal, Optional, Tuple, Type, Union
 
 from . import _abi
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # NumPy is imported where an array is made
     import numpy.typing as npt
 
 ShapeLike = Union[int, Tuple[int, ...]]
+MapMode = Literal["r", "r+"]
 
 
 class Direction(enum.IntEnum):
@@ -110,7 +111,7 @@ class Udmabuf:
         self.sync_size: Optional[int] = None
         self.sync_direction: Optional[int] = None
         self.item_size: Optional[int] = None
-        self.array: Optional[np.memmap] = None
+        self.array: Optional[np.memmap[Any, Any]] = None
 
     # ------------------------------------------------------------ basics
     def __repr__(self) -> str:
@@ -188,7 +189,7 @@ class Udmabuf:
         self._check_open()
         if self.interface != "ioctl":
             return None
-        return _abi.DEV_INFO.unpack(self._ioctl(_abi.IOCTL_GET_DEV_INFO, bytes(_abi.DEV_INFO.size)))[0]
+        return int(_abi.DEV_INFO.unpack(self._ioctl(_abi.IOCTL_GET_DEV_INFO, bytes(_abi.DEV_INFO.size)))[0])
 
     @property
     def ioctl_version(self) -> int:
@@ -197,7 +198,7 @@ class Udmabuf:
         if self.interface != "ioctl":
             return 0
         flags = _abi.DRV_INFO.unpack(self._ioctl(_abi.IOCTL_GET_DRV_INFO, bytes(_abi.DRV_INFO.size)))[0]
-        return flags & 0xFF
+        return int(flags) & 0xFF
 
     @property
     def dma_mask_bits(self) -> Optional[int]:
@@ -231,7 +232,7 @@ class Udmabuf:
         """0 when the CPU owns the buffer (after a sync for the CPU), 1 the device."""
         self._check_open()
         if self.interface == "ioctl":
-            return _abi.U32.unpack(self._ioctl(_abi.IOCTL_GET_SYNC_OWNER, bytes(4)))[0]
+            return int(_abi.U32.unpack(self._ioctl(_abi.IOCTL_GET_SYNC_OWNER, bytes(4)))[0])
         return self.get_value("sync_owner")
 
     @property
@@ -250,7 +251,8 @@ class Udmabuf:
         self._check_open()
         if self.interface == "ioctl":
             raw = self._ioctl(_abi.IOCTL_GET_DRV_INFO, bytes(_abi.DRV_INFO.size))
-            return _abi.DRV_INFO.unpack(raw)[1].split(b"\0", 1)[0].decode("ascii", "replace")
+            version: bytes = _abi.DRV_INFO.unpack(raw)[1]
+            return version.split(b"\0", 1)[0].decode("ascii", "replace")
         with open(self.class_path + "/driver_version") as f:
             return f.read().strip()
 
@@ -261,9 +263,9 @@ class Udmabuf:
         shape: Optional[ShapeLike] = None,
         offset: int = 0,
         *,
-        mode: str = "r+",
+        mode: MapMode = "r+",
         o_sync: bool = False,
-    ) -> np.memmap:
+    ) -> np.memmap[Any, Any]:
         """Map the buffer as a ``numpy.memmap`` (also kept as ``self.array``).
 
         ``shape`` defaults to all of the buffer from ``offset`` in items of
@@ -274,6 +276,8 @@ class Udmabuf:
         """
         import numpy as np
 
+        if mode not in ("r", "r+"):
+            raise ValueError(f"mode {mode!r}: expected 'r' or 'r+' (a shared mapping of the buffer)")
         dt = np.dtype(dtype)
         if offset < 0 or offset > self.buf_size:
             raise ValueError(f"offset {offset}: outside the buffer of {self.buf_size} bytes")
@@ -456,7 +460,7 @@ class Udmabuf:
         return bytes(buf)
 
     def _ioctl_u64(self, request: int) -> int:
-        return _abi.U64.unpack(self._ioctl(request, bytes(8)))[0]
+        return int(_abi.U64.unpack(self._ioctl(request, bytes(8)))[0])
 
     def _has_ioctls(self) -> bool:
         try:
