@@ -19,8 +19,8 @@
 # logs, and per boot <boot>.console.log (the guest's serial console),
 # <boot>.qemu.log and the initramfs.  Exit status 0 only if nothing failed.
 #
-# UDMABUF_SRC_ROOT=<dir> takes Makefile, driver/, include/, tests/guest/
-# and examples/ from another tree (harness development).
+# UDMABUF_SRC_ROOT=<dir> takes Makefile, driver/, include/, tests/guest/,
+# tests/python/, python/ and examples/ from another tree (harness development).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -265,7 +265,25 @@ pack() {
 			return 1
 		}
 	fi
+	if [ "$B_ROOTFS" = python ]; then
+		# the package as pip would install it, and its tests
+		mkdir -p "$d/usr/lib/python3/dist-packages" "$d/usr/share/udmabuf-tests"
+		cp -r "$SRC/python/src/udmabuf" "$d/usr/lib/python3/dist-packages/udmabuf"
+		cp -r "$SRC/tests/python" "$d/usr/share/udmabuf-tests/python"
+		find "$d/usr" -name __pycache__ -prune -exec rm -rf {} +
+	fi
 	(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/$boot.cpio.gz"
+	if [ -n "$B_ROOTFS" ]; then
+		# a root file system of scripts/setup.sh first: the kernel unpacks
+		# concatenated archives in order, the boot's own files win
+		local rfs=$BUILD/rootfs/$B_ROOTFS-$T_ARCH.cpio.gz
+		if [ ! -s "$rfs" ]; then
+			fail "boot:$boot" "rootfs $B_ROOTFS: no ${rfs#"$REPO"/} (run scripts/setup.sh)"
+			return 1
+		fi
+		cat "$rfs" "$W/$boot.cpio.gz" >"$W/$boot.cpio.gz.tmp" &&
+			mv "$W/$boot.cpio.gz.tmp" "$W/$boot.cpio.gz"
+	fi
 }
 
 # dtb BOOT: QEMU's own tree for this boot plus the boot's dtsi.
