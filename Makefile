@@ -17,6 +17,8 @@
 #   make check-package | check-intree | check-yocto | check-install
 #                                         packaging tests (docs/packaging.md;
 #                                         set up by scripts/setup.sh --pkg)
+#   make lib | tools | user                libudmabuf and the udmabuf command
+#   make install-user [PREFIX=/usr/local]  ... installed (see "user space")
 #
 # The module is built from driver/ (see driver/Kbuild) and copied to the
 # top directory as u-dma-buf.ko.
@@ -67,7 +69,7 @@ DEPMOD           ?= /sbin/depmod
 KERNEL_RELEASE    = $(firstword $(shell modinfo -F vermagic $(DRIVER)/$(MODULE) 2>/dev/null))
 
 .PHONY: all modules modules_install install clean distclean \
-	setup check check-all demo demo-dma bench lint \
+	setup check check-all demo demo-dma bench lint lib tools user install-user \
 	package check-package check-install check-intree check-yocto
 
 all: modules
@@ -99,6 +101,7 @@ install: modules_install
 
 clean:
 	if [ -e $(KERNEL_SRC_DIR)/Makefile ]; then $(MAKE) $(KBUILD) clean; fi
+	rm -rf $(UBUILD)
 	rm -f $(CURDIR)/$(MODULE)
 	cd $(DRIVER) && rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order \
 		Module.symvers .tmp_versions
@@ -150,6 +153,103 @@ bench:
 lint:
 	@scripts/lint.sh
 
+# ---- user space: libudmabuf (lib/) and the udmabuf command (tools/) ----
+#   make lib        $(UBUILD)/libudmabuf.so.0.x.y (SONAME libudmabuf.so.0),
+#                   libudmabuf.a and libudmabuf.pc
+#   make tools      $(UBUILD)/udmabuf, linked with libudmabuf.a
+#   make user       both
+#   make install-user [DESTDIR=] [PREFIX=/usr/local] [LIBDIR=] [BINDIR=] ...
+#   STATIC=1        the static library only, and a static command
+#   ARCH=arm64|arm  cross build with $(CROSS_COMPILE)gcc (as for the module),
+#                   or name the compiler: CC=aarch64-linux-gnu-gcc
+#   UBUILD=<dir>    where the products go (default build/user)
+# Built with -Wall -Wextra -Werror (UWARN=... to change that).
+UBUILD       ?= $(CURDIR)/build/user
+PREFIX       ?= /usr/local
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+LIB_VERSION  := 0.1.0
+LIB_SONAME   := libudmabuf.so.0
+ifeq ($(origin CC),default)
+  UCC := $(CROSS_COMPILE)gcc
+else
+  UCC := $(CC)
+endif
+UAR       := $(patsubst %gcc,%ar,$(filter %gcc,$(UCC)))
+UAR       := $(if $(UAR),$(UAR),ar)
+CFLAGS    ?= -O2 -g
+UWARN     ?= -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
+UCPPFLAGS := -I$(CURDIR)/lib/include -I$(CURDIR)/include/uapi \
+	     -D_FILE_OFFSET_BITS=64
+UCFLAGS   := $(UWARN) $(CFLAGS) -fPIC -fvisibility=hidden
+LIB_SRCS  := $(wildcard $(CURDIR)/lib/*.c)
+LIB_OBJS  := $(patsubst $(CURDIR)/lib/%.c,$(UBUILD)/lib/%.o,$(LIB_SRCS))
+TOOL_SRCS := $(wildcard $(CURDIR)/tools/*.c)
+TOOL_OBJS := $(patsubst $(CURDIR)/tools/%.c,$(UBUILD)/tools/%.o,$(TOOL_SRCS))
+UHDRS     := $(CURDIR)/lib/include/udmabuf.h $(CURDIR)/lib/internal.h \
+	     $(CURDIR)/include/uapi/linux/u-dma-buf.h $(wildcard $(CURDIR)/tools/*.h)
+LIB_A     := $(UBUILD)/libudmabuf.a
+LIB_SO    := $(UBUILD)/libudmabuf.so.$(LIB_VERSION)
+LIB_PC    := $(UBUILD)/libudmabuf.pc
+UDMABUF   := $(UBUILD)/udmabuf
+ifeq ($(STATIC),1)
+  LIB_ALL := $(LIB_A) $(LIB_PC)
+  ULDFLAGS := -static
+else
+  LIB_ALL := $(LIB_A) $(LIB_SO) $(LIB_PC)
+  ULDFLAGS :=
+endif
+
+user: lib tools
+lib: $(LIB_ALL)
+tools: $(UDMABUF)
+
+$(UBUILD)/lib/%.o: $(CURDIR)/lib/%.c $(UHDRS)
+	@mkdir -p $(dir $@)
+	$(UCC) $(UCPPFLAGS) $(UCFLAGS) -c -o $@ $<
+
+$(UBUILD)/tools/%.o: $(CURDIR)/tools/%.c $(UHDRS)
+	@mkdir -p $(dir $@)
+	$(UCC) $(UCPPFLAGS) $(UWARN) $(CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJS)
+	rm -f $@
+	$(UAR) rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS) $(CURDIR)/lib/libudmabuf.map
+	$(UCC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,$(LIB_SONAME) \
+		-Wl,--version-script=$(CURDIR)/lib/libudmabuf.map -o $@ $(LIB_OBJS)
+	ln -sf $(notdir $@) $(UBUILD)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(UBUILD)/libudmabuf.so
+
+# written every time: it holds PREFIX and LIBDIR of this make
+$(LIB_PC): $(CURDIR)/lib/libudmabuf.pc.in FORCE
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(LIB_VERSION)|' $< >$@
+
+$(UDMABUF): $(TOOL_OBJS) $(LIB_A)
+	$(UCC) $(CFLAGS) $(LDFLAGS) $(ULDFLAGS) -o $@ $(TOOL_OBJS) $(LIB_A)
+
+.PHONY: FORCE
+FORCE:
+
+install-user: lib tools
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	if [ -e $(LIB_SO) ]; then \
+		install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/ && \
+		ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) && \
+		ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libudmabuf.so; fi
+	install -m 0644 $(CURDIR)/lib/include/udmabuf.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 $(LIB_PC) $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 0755 $(UDMABUF) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(CURDIR)/tools/udmabuf.1 $(DESTDIR)$(MANDIR)/man1/
+
 # ---- packaging (docs/packaging.md); slower than `make check`, not part of it
 # the Debian packages (dpkg-buildpackage -us -uc -b, lintian) into build/pkg/
 package:
@@ -173,4 +273,3 @@ check-intree:
 # contrib/yocto/u-dma-buf_git.bb's build and install steps, arm64 6.1
 check-yocto:
 	@scripts/check-yocto.sh
-

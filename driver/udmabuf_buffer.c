@@ -192,9 +192,14 @@ static int udmabuf_buffer_get_buddy(struct udmabuf_buffer *buf)
 	return 0;
 }
 
-/* can [pfn, pfn + n) of zone be tried: online, one zone, no holes */
-static bool udmabuf_contig_candidate(struct zone *zone, unsigned long pfn,
-				     unsigned long n)
+/*
+ * Where [pfn, pfn + n) of zone stops being a candidate: the index of the
+ * first page that is offline, of another zone, a hole or reserved (the
+ * kernel image, memblock allocations), or n if there is none.
+ */
+static unsigned long udmabuf_contig_bad_page(struct zone *zone,
+					     unsigned long pfn,
+					     unsigned long n)
 {
 	unsigned long i;
 
@@ -202,24 +207,27 @@ static bool udmabuf_contig_candidate(struct zone *zone, unsigned long pfn,
 		struct page *page = pfn_to_online_page(pfn + i);
 
 		if (!page || page_zone(page) != zone || PageReserved(page))
-			return false;
+			return i;
 	}
-	return true;
+	return n;
 }
 
 /*
  * Larger than the buddy allocator gives: a range of an ordinary zone
  * (never ZONE_MOVABLE; CMA pageblocks make alloc_contig_range() fail, so
  * they are never taken either), its movable pages migrated away.  Such
- * pages are long-term pinnable.  Ranges are aligned to the size rounded up
- * to a power of two; zones whose memory lies beyond the DMA mask are left
- * out (the mapping check has the last word).
+ * pages are long-term pinnable.  Ranges start at a multiple of the size
+ * rounded up to a power of two, at most of the largest buddy block (4 MiB
+ * on x86_64 and arm64): a reserved page (the kernel image, wherever KASLR
+ * put it) only moves the search past itself.  Zones whose memory lies
+ * beyond the DMA mask are left out (the mapping check has the last word).
  */
 static int udmabuf_buffer_get_contig(struct udmabuf_buffer *buf)
 {
 	unsigned long n = udmabuf_buffer_pages(buf);
-	unsigned long step = max_t(unsigned long, roundup_pow_of_two(n),
-				   pageblock_nr_pages);
+	unsigned long step = max_t(unsigned long, pageblock_nr_pages,
+				   min_t(unsigned long, roundup_pow_of_two(n),
+					 1UL << UDMABUF_MAX_BUDDY_ORDER));
 	u64 limit = ~0ULL;
 	int nid;
 
@@ -236,13 +244,18 @@ static int udmabuf_buffer_get_contig(struct udmabuf_buffer *buf)
 
 			if (!populated_zone(zone) || zone_idx(zone) == ZONE_MOVABLE)
 				continue;
-			for (; pfn + n <= zone_end_pfn(zone); pfn += step) {
+			while (pfn + n <= zone_end_pfn(zone)) {
+				unsigned long bad;
+
 				if (PFN_PHYS(pfn + n) - 1 > limit)
 					break;
 				if (fatal_signal_pending(current))
 					return -EINTR;
-				if (!udmabuf_contig_candidate(zone, pfn, n))
+				bad = udmabuf_contig_bad_page(zone, pfn, n);
+				if (bad < n) {
+					pfn = ALIGN(pfn + bad + 1, step);
 					continue;
+				}
 				if (!udmabuf_alloc_contig_range(pfn, pfn + n,
 								GFP_KERNEL |
 								__GFP_NOWARN)) {
@@ -250,6 +263,7 @@ static int udmabuf_buffer_get_contig(struct udmabuf_buffer *buf)
 					buf->source = UDMABUF_SRC_CONTIG;
 					return 0;
 				}
+				pfn += step;
 				cond_resched();
 			}
 		}
@@ -867,9 +881,9 @@ static void udmabuf_buffer_sync_locked(struct udmabuf_buffer *buf, u64 offset,
 
 /*
  * Cache maintenance for [offset, offset + size), already checked against
- * the buffer.  Nothing to do on a DMA-coherent device or for an empty
- * range; a pool buffer has no cacheable alias, a barrier orders the
- * accesses.  -ENODEV once the DMA device is gone.
+ * the buffer.  On a DMA-coherent device and for a pool buffer (no
+ * cacheable alias) a full barrier orders the CPU's accesses instead.
+ * -ENODEV once the DMA device is gone.
  */
 int udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
 			enum dma_data_direction dir, bool for_device)
@@ -879,9 +893,14 @@ int udmabuf_buffer_sync(struct udmabuf_buffer *buf, u64 offset, u64 size,
 	down_read(&buf->dma_lock);
 	if (buf->detached)
 		ret = -ENODEV;
-	else if (buf->source == UDMABUF_SRC_POOL)
-		mb();	/* no cacheable alias: order the CPU's accesses */
-	else if (!buf->coherent)
+	else if (buf->source == UDMABUF_SRC_POOL || buf->coherent)
+		/*
+		 * nothing to clean or invalidate: order the CPU's accesses
+		 * (drains write-combining buffers), so that a sync is the
+		 * barrier before the device is started on any device
+		 */
+		mb();
+	else
 		udmabuf_buffer_sync_locked(buf, offset, size, dir, for_device);
 	up_read(&buf->dma_lock);
 	return ret;

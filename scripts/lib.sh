@@ -196,9 +196,10 @@ boot_names() {
 }
 
 # boot_conf NAME [TARGET]: sets B_MEMORY B_CMDLINE B_DTSI B_QEMU B_KMODS
-# B_DISK B_TIMEOUT from the block of boot NAME for TARGET (default $T).
+# B_DISK B_TIMEOUT B_ROOTFS from the block of boot NAME for TARGET (default $T).
 boot_conf() {
 	B_MEMORY=512 B_CMDLINE='' B_DTSI='' B_QEMU='' B_KMODS='' B_DISK='' B_TIMEOUT=600
+	B_ROOTFS=''
 	local key val blk
 	blk=$(boot_block "${2:-$T}" "$1") || blk=0
 	while IFS= read -r line; do
@@ -213,6 +214,7 @@ boot_conf() {
 		kmods) B_KMODS=$val ;;
 		disk) B_DISK=$val ;;
 		timeout) B_TIMEOUT=$val ;;
+		rootfs) B_ROOTFS=$val ;;
 		targets) ;;
 		*) die "tests/boots.conf: boot $1: unknown key '$key'" ;;
 		esac

@@ -19,8 +19,8 @@
 # logs, and per boot <boot>.console.log (the guest's serial console),
 # <boot>.qemu.log and the initramfs.  Exit status 0 only if nothing failed.
 #
-# UDMABUF_SRC_ROOT=<dir> takes Makefile, driver/, include/, tests/guest/
-# and examples/ from another tree (harness development).
+# UDMABUF_SRC_ROOT=<dir> takes Makefile, driver/, include/, tests/guest/,
+# tests/python/, python/ and examples/ from another tree (harness development).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -144,17 +144,28 @@ gcc_static() {
 	shift 2
 	echo "+ $cc -static -O2 -Wall -o $out $*" >>"$W/guest.log"
 	"$cc" -static -O2 -Wall -I "$SRC/include/uapi" -I "$SRC/tests/guest" \
-		-o "$out" "$@" >>"$W/guest.log" 2>&1
+		-I "$SRC/lib/include" -o "$out" "$@" >>"$W/guest.log" 2>&1
+}
+
+# user_build CC DIR: libudmabuf.a and the udmabuf command, static, as the
+# top Makefile builds them for users (make user STATIC=1), into DIR
+user_build() {
+	echo "+ make user STATIC=1 CC=$1 UBUILD=$2" >>"$W/guest.log"
+	make -s -C "$SRC" user STATIC=1 CC="$1" UBUILD="$2" >>"$W/guest.log" 2>&1
 }
 
 build_guest() {
 	local g=$W/guest p ok=0
-	rm -rf "$g"
+	rm -rf "$g" "$W/user" "$W/user32"
 	mkdir -p "$g"
 	: >"$W/guest.log"
-	gcc_static "$A_CC" "$g/udmabuf-test" "$SRC"/tests/guest/*.c || ok=1
+	user_build "$A_CC" "$W/user" && cp "$W/user/udmabuf" "$g/udmabuf" || ok=1
+	gcc_static "$A_CC" "$g/udmabuf-test" "$SRC"/tests/guest/*.c \
+		"$W/user/libudmabuf.a" || ok=1
 	if [ -n "$A_CC32" ]; then
-		gcc_static "$A_CC32" "$g/udmabuf-test32" "$SRC"/tests/guest/*.c || ok=1
+		user_build "$A_CC32" "$W/user32" || ok=1
+		gcc_static "$A_CC32" "$g/udmabuf-test32" "$SRC"/tests/guest/*.c \
+			"$W/user32/libudmabuf.a" || ok=1
 	fi
 	# the guest programs, and the examples users copy (examples/*/*.c,
 	# e.g. examples/edu-dma/edu-uio.c: /bin/edu-uio), built the same way
@@ -254,7 +265,25 @@ pack() {
 			return 1
 		}
 	fi
+	if [ "$B_ROOTFS" = python ]; then
+		# the package as pip would install it, and its tests
+		mkdir -p "$d/usr/lib/python3/dist-packages" "$d/usr/share/udmabuf-tests"
+		cp -r "$SRC/python/src/udmabuf" "$d/usr/lib/python3/dist-packages/udmabuf"
+		cp -r "$SRC/tests/python" "$d/usr/share/udmabuf-tests/python"
+		find "$d/usr" -name __pycache__ -prune -exec rm -rf {} +
+	fi
 	(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/$boot.cpio.gz"
+	if [ -n "$B_ROOTFS" ]; then
+		# a root file system of scripts/setup.sh first: the kernel unpacks
+		# concatenated archives in order, the boot's own files win
+		local rfs=$BUILD/rootfs/$B_ROOTFS-$T_ARCH.cpio.gz
+		if [ ! -s "$rfs" ]; then
+			fail "boot:$boot" "rootfs $B_ROOTFS: no ${rfs#"$REPO"/} (run scripts/setup.sh)"
+			return 1
+		fi
+		cat "$rfs" "$W/$boot.cpio.gz" >"$W/$boot.cpio.gz.tmp" &&
+			mv "$W/$boot.cpio.gz.tmp" "$W/$boot.cpio.gz"
+	fi
 }
 
 # dtb BOOT: QEMU's own tree for this boot plus the boot's dtsi.
@@ -468,6 +497,11 @@ report() {
 #                       tables show the median of all rounds' repetitions
 #   BENCH_EST_PARAMS=<p=v>[,<p=v>]...  parameters for the established driver
 #                       besides udmabuf0 (default none: what users get)
+# Then large buffers (udmabuf-large-bench, H8), one more boot per guest size:
+#   BENCH_LARGE_MEMORY="<MiB>..."  guest sizes (default "2048 4096" on x86_64,
+#                       none elsewhere; "" skips them)
+#   BENCH_LARGE_ARGS=<a>[,<a>]...  arguments of udmabuf-large-bench
+#                       (e.g. -t,5,-s,16:256)
 
 # bench_est_build: sets EST_KO and EST_DESC, or EST_NOTE saying why not.
 bench_est_build() {
@@ -537,6 +571,36 @@ bench_pack() {
 		cp "$EST_KO" "$d/lib/modules/u-dma-buf-est.ko"
 		(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/default.cpio.gz"
 	fi
+}
+
+# bench_large: udmabuf-large-bench in a guest of each BENCH_LARGE_MEMORY
+# size, from the default boot's initramfs; 0 if every one printed its table.
+bench_large() {
+	local mem log ok=0 def=
+	[ "$A_KARCH" = x86_64 ] && def="2048 4096"
+	for mem in ${BENCH_LARGE_MEMORY-$def}; do
+		boot_conf default
+		# a disk as large as the memory: its cache fills the memory
+		B_MEMORY=$mem B_DISK=$mem B_TIMEOUT=${BENCH_TIMEOUT:-3000}
+		# the kernel's image at one place (KASLR moves it into a
+		# different candidate range on every boot), and times from
+		# the HPET (a TSC calibrated under load can be far off)
+		[ "$A_KARCH" = x86_64 ] && B_CMDLINE="nokaslr clocksource=hpet"
+		[ -n "${BENCH_LARGE_ARGS:-}" ] &&
+			B_CMDLINE="$B_CMDLINE ut.bench_large_args=$BENCH_LARGE_ARGS"
+		cp "$W/default.cpio.gz" "$W/large-$mem.cpio.gz"
+		echo
+		boot_guest "large-$mem" bench-large
+		log=$W/large-$mem.console.log
+		if grep -qx UT-BENCH-LARGE-END "$log"; then
+			section "$log" BENCH-LARGE
+		else
+			echo "The large-buffer guest of $mem MiB did not get to its output. Last console lines:"
+			tail -n 40 "$log"
+		fi
+		grep -q '^UT-END rc=0$' "$log" || ok=1
+	done
+	return $ok
 }
 
 # bench_report FILE: the tables of the guest's MC/MCI/MT/MCE lines, and
@@ -762,7 +826,11 @@ if [ "$MODE" != test ]; then
 		tail -n 40 "$log"
 	fi
 	grep -q '^UT-END rc=0$' "$log"
-	exit
+	rc=$?
+	if [ "$MODE" = bench ]; then
+		bench_large || rc=1
+	fi
+	exit $rc
 fi
 
 echo "kernel $KVER ($IMAGE_PKG), $A_QEMU"

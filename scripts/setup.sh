@@ -10,6 +10,7 @@
 #                             x86_64-6.1 kernel and headers installed
 #                             (make package, check-package, check-intree,
 #                             check-yocto: docs/packaging.md)
+#   scripts/setup.sh --python only the guests' Python root file systems
 #
 # Runs as root.  Idempotent: a second run checks stamps and returns in
 # seconds without network.  Host packages come from the host's apt; the
@@ -21,12 +22,14 @@ set -euo pipefail
 
 ALL=${ALL:-0}
 PKG=${PKG:-0}
+ONLY_PYTHON=0
 for a in "$@"; do
 	case "$a" in
 	--all) ALL=1 ;;
 	--pkg) PKG=1 ;;
+	--python) ONLY_PYTHON=1 ;;
 	-h | --help) sed -n '2,19p' "$0"; exit 0 ;;
-	*) die "unknown argument $a (usage: $0 [--all] [--pkg])" ;;
+	*) die "unknown argument $a (usage: $0 [--all] [--pkg] [--python])" ;;
 	esac
 done
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages)"
@@ -41,6 +44,7 @@ HOST_PKGS=(
 	gcc-i686-linux-gnu libc6-dev-i386-cross
 	qemu-system-x86 qemu-system-arm busybox-static
 	linux-source-6.1 debootstrap libelf1 libssl3 pahole
+	python3
 )
 # --pkg: building and linting the Debian packages, the in-tree kernel build
 # (kconfig needs flex and bison, objtool libelf-dev), the package test's
@@ -335,6 +339,120 @@ build_modpost() {
 	cp "$m/modpost" "$kb/mod/modpost"
 }
 
+# ------------------------------------------------------- guests' Python
+# Boots with "rootfs python" in tests/boots.conf get Debian's python3 and
+# python3-numpy: the two packages and their dependency closure for the
+# architecture (apt's own resolver, run against the private root of the
+# architecture's busybox group), unpacked with dpkg-deb -x (no maintainer
+# script runs), trimmed (documentation, locales, NumPy's own tests),
+# byte-compiled with the host's Python when it is the same 3.x as the guest's
+# (a guest under TCG would spend seconds compiling NumPy at every import
+# otherwise), and packed once as build/rootfs/python-<arch>.cpio.gz, which
+# scripts/run-target.sh appends to such a boot's initramfs.
+PY_PKGS=(python3 python3-numpy)
+# no Python program needs them: python3-minimal pre-depends on dpkg (tar)
+PY_SKIP="dpkg tar"
+# bump when the trimming or packing below changes: the stamps then differ
+PY_LAYOUT=2
+
+# py_apt ARCH GROUP CMD...: apt with ARCH as the native architecture
+py_apt() {
+	local arch=$1 g=$2
+	shift 2
+	aptg "$g" "$1" -q -o APT::Architecture="$arch" -o APT::Architectures::="$arch" \
+		-o Debug::NoLocking=1 "${@:2}"
+}
+
+# py_closure ARCH GROUP: "name version arch" of every package to unpack
+py_closure() {
+	py_apt "$1" "$2" apt-get -s install --no-install-recommends "${PY_PKGS[@]}" |
+		awk -v skip=" $PY_SKIP " '$1 == "Inst" && index(skip, " " $2 " ") == 0 {
+			# Inst NAME (VERSION ARCHIVE... [ARCH]) [...]
+			v = $3; sub(/^\(/, "", v)
+			for (i = 4; i <= NF; i++)
+				if ($i ~ /^\[.*\]\)$/) { a = $i; gsub(/[][)]/, "", a) }
+			print $2, v, a
+		}' | LC_ALL=C sort
+}
+
+setup_python() {
+	local arch=$1 g dir=$BUILD/rootfs root list stamp debs=() need=() n v a f pyver hostver t0
+	root=$dir/python-$arch
+	stamp=$root.stamp
+	t0=$(date +%s)
+	g=$(conf_lines busybox | awk -v a="$arch" '$1 == a { print $2 }')
+	[ -n "$g" ] || die "no 'busybox $arch' line in $CONF (its group gives the guests' Python)"
+	ensure_lists "$g"
+	list=$(py_closure "$arch" "$g")
+	grep -q '^python3-numpy ' <<<"$list" ||
+		{ ensure_lists "$g" force; list=$(py_closure "$arch" "$g"); }
+	grep -q '^python3-numpy ' <<<"$list" ||
+		die "python for $arch: apt finds no python3-numpy in $g"
+	if [ -s "$root.cpio.gz" ] &&
+		[ "$(cat "$stamp" 2>/dev/null)" = "$(echo "layout $PY_LAYOUT"; echo "$list")" ]; then
+		note "python for $arch: ready ($(du -h "$root.cpio.gz" | cut -f 1))"
+		return
+	fi
+	mkdir -p "$dir/debs"
+	while read -r n v a; do
+		f=$dir/debs/${n}_${v//:/%3a}_$a.deb
+		debs+=("$f")
+		[ -s "$f" ] || need+=("$n=$v")
+	done <<<"$list"
+	if [ ${#need[@]} -gt 0 ]; then
+		note "python for $arch: downloading ${#need[@]} packages"
+		(cd "$dir/debs" && py_apt "$arch" "$g" apt-get download "${need[@]}" >&2) ||
+			die "python for $arch: download failed"
+	fi
+	rm -rf "$root.tmp"
+	mkdir -p "$root.tmp"
+	for f in "${debs[@]}"; do
+		dpkg-deb -x "$f" "$root.tmp" || die "python for $arch: cannot unpack $f"
+	done
+	[ -x "$root.tmp/usr/bin/python3" ] || die "python for $arch: no usr/bin/python3 in the packages"
+	# what the maintainer scripts would have done: libblas3 and
+	# liblapack3 install their libraries through update-alternatives
+	for f in blas/libblas.so.3 lapack/liblapack.so.3; do
+		for n in "$root.tmp"/usr/lib/*-linux-gnu*/"$f"; do
+			[ -e "$n" ] && ln -sf "$f" "$(dirname "$(dirname "$n")")/$(basename "$f")"
+		done
+	done
+	# the guest needs no documentation, locales or charset converters
+	rm -rf "$root.tmp"/usr/share/{doc,man,info,locale,lintian,bug,bash-completion} \
+		"$root.tmp"/usr/lib/*-linux-gnu*/gconv "$root.tmp"/usr/lib/python3.*/pydoc_data
+	find "$root.tmp/usr/lib/python3/dist-packages/numpy" -depth -type d -name tests \
+		-exec rm -rf {} +
+	pyver=$(readlink "$root.tmp/usr/bin/python3")
+	hostver=$(python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])' 2>/dev/null)
+	if [ "$pyver" = "$hostver" ]; then
+		python3 -m compileall -q -j 0 --invalidation-mode unchecked-hash \
+			-s "$root.tmp" -p / "$root.tmp/usr/lib/$pyver" \
+			"$root.tmp/usr/lib/python3/dist-packages" >"$dir/python-$arch.compile.log" 2>&1 || true
+	else
+		note "python for $arch: the host's python3 is ${hostver:-missing}, the guest's $pyver: not byte-compiled (slower imports in the guest)"
+	fi
+	(cd "$root.tmp" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -6) >"$root.cpio.gz.tmp" ||
+		die "python for $arch: packing failed"
+	rm -rf "$root"
+	mv "$root.tmp" "$root"
+	mv "$root.cpio.gz.tmp" "$root.cpio.gz"
+	{ echo "layout $PY_LAYOUT"; echo "$list"; } >"$stamp"
+	note "python for $arch: $(wc -l <<<"$list") packages, $(du -sh "$root" | cut -f 1) unpacked, $(du -h "$root.cpio.gz" | cut -f 1) packed, $(($(date +%s) - t0)) s"
+}
+
+# python_archs TARGET...: the architectures of the targets that start a
+# boot with "rootfs python"
+python_archs() {
+	local t b
+	for t in "$@"; do
+		target_conf "$t"
+		for b in $(boot_names "$t"); do
+			boot_conf "$b" "$t"
+			[ "$B_ROOTFS" = python ] && { echo "$T_ARCH"; break; }
+		done
+	done | sort -u
+}
+
 # --------------------------------------------------- packaging (--pkg)
 # build/pkgroot: a Debian 12 root file system (debootstrap --variant=minbase)
 # in which `make check-package` installs the u-dma-buf .debs as a user
@@ -403,17 +521,28 @@ exec 9>"$BUILD/.setup.lock"
 flock 9
 start=$(date +%s)
 install_host_packages
-setup_kernel_scripts
 if [ "$ALL" = 1 ]; then
 	targets=$(conf_targets)
 else
 	targets=$(conf_targets default)
 fi
+if [ "$ONLY_PYTHON" = 1 ]; then
+	# shellcheck disable=SC2086
+	for a in $(python_archs $targets); do
+		setup_python "$a"
+	done
+	exit 0
+fi
+setup_kernel_scripts
 for a in $(for t in $targets; do target_conf "$t"; echo "$T_ARCH"; done | sort -u); do
 	setup_busybox "$a"
 done
 for t in $targets; do
 	setup_target "$t"
+done
+# shellcheck disable=SC2086
+for a in $(python_archs $targets); do
+	setup_python "$a"
 done
 [ "$PKG" = 1 ] && setup_pkgroot
 note "set-up complete in $(($(date +%s) - start)) s: $(echo $targets)"

@@ -136,6 +136,7 @@ void tu_pte_kind_x(const void *addr, char *kind, size_t len);
 void tu_kpte_kind_x(uint64_t phys, char *kind, size_t len);
 
 /* ---- free memory (/proc/meminfo), see tu_helpers.c ---- */
+uint64_t tu_mem_total_bytes(void);	/* MemTotal; fails the test if unread */
 struct tu_meminfo {
 	long long memfree, cmafree, slab;	/* KiB; cmafree -1: no CMA */
 	long long pcp, shmem;			/* KiB */

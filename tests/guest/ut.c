@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -412,6 +413,8 @@ static int run_one(const struct ut_test *t, const char *tag)
 		}
 	}
 	if (pid == 0) {
+		/* its own process group: what it forks can be killed with it */
+		setpgid(0, 0);
 		close(pfd[0]);
 		dup2(pfd[1], 1);
 		close(pfd[1]);
@@ -426,11 +429,29 @@ static int run_one(const struct ut_test *t, const char *tag)
 		_exit(0);
 	}
 	if (pid > 0) {
+		int reaped = 0, left = 0;
+
+		setpgid(pid, pid);
 		close(pfd[1]);
 		for (;;) {
-			ssize_t n = read(pfd[0], msg + mlen,
-					 sizeof(msg) - 1 - mlen);
+			struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+			ssize_t n;
 
+			if (poll(&p, 1, 1000) == 0) {
+				/*
+				 * The test has ended but something it forked
+				 * still holds its output open: kill them all
+				 * (a hang there would stop every later test)
+				 */
+				if (!reaped && waitpid(pid, &st, WNOHANG) == pid) {
+					reaped = 1;
+				} else if (reaped && !left) {
+					left = 1;
+					kill(-pid, SIGKILL);
+				}
+				continue;
+			}
+			n = read(pfd[0], msg + mlen, sizeof(msg) - 1 - mlen);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
@@ -441,7 +462,14 @@ static int run_one(const struct ut_test *t, const char *tag)
 		}
 		msg[mlen] = '\0';
 		close(pfd[0]);
-		if (waitpid(pid, &st, 0) != pid) {
+		kill(-pid, SIGKILL);	/* nothing of the test outlives it */
+		if (left)
+			msg_add(msg, sizeof(msg), "UT-FAILMSG the test ended "
+				"but processes it started kept running (and "
+				"its output open); killed\n");
+		if (reaped) {
+			/* st holds its status */
+		} else if (waitpid(pid, &st, 0) != pid) {
 			msg_add(msg, sizeof(msg), "UT-FAILMSG the runner lost "
 				"the test's process: waitpid() failed: %s\n",
 				strerror(errno));
