@@ -7,10 +7,9 @@
 # Prints the packages, lintian's tags and a last line "packages: ..."; the
 # exit status is non-zero if the build fails or lintian reports an error.
 #
-# The user-space packages (libudmabuf0, libudmabuf-dev, udmabuf-tools) are
-# built when lib/ and tools/ exist, through the build profile
-# pkg.u-dma-buf.user (debian/control).  Needs debhelper, dh-dkms and
-# lintian: scripts/setup.sh --pkg.
+# Builds u-dma-buf-dkms (architecture all) and the user-space packages
+# libudmabuf0, libudmabuf-dev and udmabuf-tools (the host's architecture).
+# Needs debhelper, dh-dkms and lintian: scripts/setup.sh --pkg.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -33,12 +32,8 @@ else
 	tar -C "$SRC" --exclude=./build -cf - . | tar -C "$src" -xf -
 fi
 
-profiles=()
-if [ -d "$src/lib" ] && [ -d "$src/tools" ] && grep -q '<pkg.u-dma-buf.user>' "$src/debian/control"; then
-	profiles=(-Ppkg.u-dma-buf.user)
-fi
-echo "== dpkg-buildpackage -us -uc -b ${profiles[*]} (log: ${OUT#"$REPO"/}/build.log)"
-if ! (cd "$src" && dpkg-buildpackage -us -uc -b "${profiles[@]}") >"$OUT/build.log" 2>&1; then
+echo "== dpkg-buildpackage -us -uc -b (log: ${OUT#"$REPO"/}/build.log)"
+if ! (cd "$src" && dpkg-buildpackage -us -uc -b) >"$OUT/build.log" 2>&1; then
 	tail -n 40 "$OUT/build.log"
 	echo "package build: FAILED"
 	exit 1
