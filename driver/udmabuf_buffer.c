@@ -452,6 +452,13 @@ static void udmabuf_buffer_ref_pages(struct udmabuf_buffer *buf)
 		page_ref_inc(udmabuf_buffer_page(buf, i));
 }
 
+/* the count of page i when nobody but the buffer holds it */
+static int udmabuf_buffer_own_ref(const struct udmabuf_buffer *buf,
+				  unsigned long i)
+{
+	return 1 + (i ? buf->tail_ref_base : buf->head_ref_base);
+}
+
 /*
  * A page reference that I/O takes (O_DIRECT, io_uring) is dropped when the
  * bio completes, which can come a moment after the request was reported
@@ -467,7 +474,7 @@ static bool udmabuf_buffer_unref_pages(struct udmabuf_buffer *buf,
 	unsigned int waited = 0;
 
 	for (i = 0; i < n; i++) {
-		int want = 1 + (i ? buf->tail_ref_base : buf->head_ref_base);
+		int want = udmabuf_buffer_own_ref(buf, i);
 		struct page *page = udmabuf_buffer_page(buf, i);
 
 		while (page_ref_count(page) != want &&
@@ -681,12 +688,10 @@ static bool udmabuf_buffer_idle(struct udmabuf_buffer *buf)
 {
 	unsigned long i, n = udmabuf_buffer_pages(buf);
 
-	for (i = 0; i < n; i++) {
-		int want = 1 + (i ? buf->tail_ref_base : buf->head_ref_base);
-
-		if (page_ref_count(udmabuf_buffer_page(buf, i)) != want)
+	for (i = 0; i < n; i++)
+		if (page_ref_count(udmabuf_buffer_page(buf, i)) !=
+		    udmabuf_buffer_own_ref(buf, i))
 			return false;
-	}
 	return true;
 }
 
