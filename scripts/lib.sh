@@ -43,6 +43,15 @@ arch_info() {
 		A_KARCH=arm A_CROSS=arm-linux-gnueabihf- A_CC=arm-linux-gnueabihf-gcc
 		A_QEMU=qemu-system-arm A_MACHINE=virt A_CPU=cortex-a15
 		A_CONSOLE=ttyAMA0 ;;
+	riscv64)
+		# QEMU's virt machine starts the OpenSBI firmware it bundles
+		# (-bios default), which starts the kernel in S-mode.  Svpbmt:
+		# page-based memory types, so that uncached and write-combined
+		# mappings get their own PTE bits (QEMU 7.2 has no Zicbom: no
+		# cache-block operations, and the machine is DMA-coherent)
+		A_KARCH=riscv A_CROSS=riscv64-linux-gnu- A_CC=riscv64-linux-gnu-gcc
+		A_QEMU=qemu-system-riscv64 A_MACHINE=virt A_CPU=rv64,svpbmt=on
+		A_CONSOLE=ttyS0 ;;
 	*) die "unknown architecture $1" ;;
 	esac
 }

@@ -42,7 +42,8 @@ HOST_PKGS=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 	gcc-i686-linux-gnu libc6-dev-i386-cross
-	qemu-system-x86 qemu-system-arm busybox-static
+	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+	qemu-system-x86 qemu-system-arm qemu-system-misc busybox-static
 	linux-source-6.1 debootstrap libelf1 libssl3 pahole
 	python3
 )
@@ -147,6 +148,11 @@ setup_busybox() {
 		{ ensure_lists "$g" force; debs=$(fetch "$g" "busybox-static:$arch"); }
 	rm -rf "$dir.tmp"
 	extract "$dir.tmp" $debs
+	# trixie's package (merged /usr) has it in usr/bin only
+	if [ ! -e "$dir.tmp/bin/busybox" ] && [ -x "$dir.tmp/usr/bin/busybox" ]; then
+		mkdir -p "$dir.tmp/bin"
+		ln -s ../usr/bin/busybox "$dir.tmp/bin/busybox"
+	fi
 	rm -rf "$dir"
 	mv "$dir.tmp" "$dir"
 	note "busybox for $arch: $(basename $debs)"
@@ -204,19 +210,35 @@ resolve_image() {
 	echo "$cur"
 }
 
+# cross_chroot: the target builds in a chroot of the host's architecture
+# but is of another one (its headers are unpacked there, not installed)
+cross_chroot() {
+	[ "${T_BUILD%%:*}" = chroot ] && [ "$T_ARCH" != "$(dpkg --print-architecture)" ]
+}
+
 # target_debs: resolve and fetch; prints deb paths (image + headers).
 target_debs() {
 	local img hdr specs=()
 	img=$(resolve_image) || return 1
 	specs+=("$img:$T_ARCH")
 	mapfile -t -O ${#specs[@]} specs < <(pkg_deps "$T_GROUP" "$img:$T_ARCH" '^linux-(binary|modules)-' "$T_ARCH")
-	if [ "${T_BUILD#host}" != "$T_BUILD" ]; then
+	if [ "${T_BUILD#host}" != "$T_BUILD" ] || cross_chroot; then
 		hdr=${img/linux-image-/linux-headers-}
 		specs+=("$hdr:$T_ARCH")
 		mapfile -t -O ${#specs[@]} specs < <(pkg_deps "$T_GROUP" "$hdr:$T_ARCH" '^linux-(headers|kbuild)-' '')
 	fi
 	echo "IMAGE_PKG=$img" >"$BUILD/root/$T_NAME.resolved"
 	fetch "$T_GROUP" "${specs[@]}"
+}
+
+# headers_present TARGET: the headers target.env names are there (a chroot
+# made afresh has lost what was installed or unpacked into it)
+headers_present() {
+	# shellcheck disable=SC2034 # all of target.env, kept local
+	local KVER VMLINUZ KROOT KERNEL_SRC MAKE_EXTRA CHROOT IMAGE_PKG
+	# shellcheck disable=SC1090
+	. "$(target_env "$1")"
+	[ -e "${CHROOT:+$BUILD/chroot/$CHROOT}$KERNEL_SRC/Makefile" ]
 }
 
 setup_target() {
@@ -226,7 +248,8 @@ setup_target() {
 	root=$BUILD/root/$t
 	line=$(conf_lines target | awk -v n="$t" '$1 == n')
 	stamp="$root/.udmabuf-stamp"
-	if [ -e "$(target_env "$t")" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$line" ]; then
+	if [ -e "$(target_env "$t")" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$line" ] &&
+		headers_present "$t"; then
 		note "$t: ready"
 		return
 	fi
@@ -241,7 +264,9 @@ setup_target() {
 	kver=$(basename "$(find "$root/lib/modules" "$root/usr/lib/modules" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -n 1)")
 	[ -n "$kver" ] || die "$t: no lib/modules/<version> in the image"
 	vmlinuz=
-	for f in "$root/boot/vmlinuz-$kver" "$root/usr/lib/modules/$kver/vmlinuz" "$root/lib/modules/$kver/vmlinuz"; do
+	# riscv64: /boot/vmlinux-<version>, the uncompressed Image
+	for f in "$root/boot/vmlinuz-$kver" "$root/usr/lib/modules/$kver/vmlinuz" \
+		"$root/lib/modules/$kver/vmlinuz" "$root/boot/vmlinux-$kver"; do
 		[ -e "$f" ] && { vmlinuz=$f; break; }
 	done
 	[ -n "$vmlinuz" ] || die "$t: no vmlinuz in the image"
@@ -262,13 +287,26 @@ setup_target() {
 		esac
 		;;
 	chroot:*)
-		local c=${T_BUILD#chroot:}
+		local c=${T_BUILD#chroot:} d
 		setup_chroot "$c"
-		note "$t: installing linux-headers-$kver in chroot $c"
-		chroot_log "$c" apt-get install -y -q --no-install-recommends \
-			-t "$(conf_lines chroot | awk -v n="$c" '$1 == n { print $3 }' | cut -d, -f1)" \
-			"linux-headers-$kver"
 		hdrs=/usr/src/linux-headers-$kver
+		if cross_chroot; then
+			# the headers (arch all and T_ARCH) and linux-kbuild (the
+			# host's architecture, Multi-Arch: foreign) as dpkg -x
+			# gives them; their absolute include paths then hold
+			note "$t: unpacking linux-headers-$kver into chroot $c"
+			for d in $debs; do
+				case "$(basename "$d")" in
+				linux-headers-* | linux-kbuild-*) dpkg -x "$d" "$BUILD/chroot/$c" ;;
+				esac
+			done
+			[ -e "$BUILD/chroot/$c$hdrs/Makefile" ] || die "$t: no headers at $hdrs in chroot $c"
+		else
+			note "$t: installing linux-headers-$kver in chroot $c"
+			chroot_log "$c" apt-get install -y -q --no-install-recommends \
+				-t "$(conf_lines chroot | awk -v n="$c" '$1 == n { print $3 }' | cut -d, -f1)" \
+				"linux-headers-$kver"
+		fi
 		;;
 	*) die "$t: unknown build method $T_BUILD" ;;
 	esac

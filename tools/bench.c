@@ -708,9 +708,10 @@ static int file_has(const char *path, const char *text)
 
 static int under_qemu(void)
 {
-	/* x86 (DMI), and QEMU's arm "virt" machine */
+	/* x86 (DMI), and QEMU's arm and riscv "virt" machines */
 	return file_has("/sys/class/dmi/id/sys_vendor", "QEMU") ||
-	       file_has("/proc/device-tree/compatible", "linux,dummy-virt");
+	       file_has("/proc/device-tree/compatible", "linux,dummy-virt") ||
+	       file_has("/proc/device-tree/compatible", "riscv-virtio");
 }
 
 int cmd_bench(int argc, char **argv)

@@ -228,6 +228,7 @@ UT_TEST(H2_odirect_osync_mapping, "udmabuf0=0x100000 sync_mode=1")
 	const char *want = tu_is_arch("aarch64") ? "device-nGnRnE" :
 			   tu_is_arch("x86_64") ? "uc-" :
 			   tu_is_arch("i686") ? "wb" :
+			   tu_is_arch("riscv64") ? "io" :
 			   "uncached";
 	char kind[32];
 

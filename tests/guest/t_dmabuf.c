@@ -432,9 +432,7 @@ UT_TEST(H1_last_close_frees_memory, "")
 
 static void need_arm(void)
 {
-	if (!tu_is_arch("aarch64") && strncmp(ut_arch(), "armv", 4))
-		UT_SKIP("needs non-coherent DMA with arch_sync_dma_* "
-			"(arm guests); this is %s", ut_arch());
+	tu_need_noncoherent_guest();
 }
 
 /* exactly count calls in [lo, hi), each of these values; clears */

@@ -37,9 +37,18 @@
 /* arm64 and 32-bit ARM kernels: non-coherent DMA with arch_sync_dma_* */
 static void need_arm64(void)
 {
-	if (!tu_is_arch("aarch64") && strncmp(ut_arch(), "armv", 4))
-		UT_SKIP("needs non-coherent DMA with arch_sync_dma_* "
-			"(arm guests); this is %s", ut_arch());
+	tu_need_noncoherent_guest();
+}
+
+/*
+ * Architectures where a device may be declared DMA-non-coherent, so that
+ * the kernel calls arch_sync_dma_* for it: arm, and riscv64 (Zicbom or a
+ * vendor's cache operations; QEMU's virt machine itself is coherent)
+ */
+static int arch_has_noncoherent_dma(void)
+{
+	return tu_is_arch("aarch64") || !strncmp(ut_arch(), "armv", 4) ||
+	       tu_is_arch("riscv64");
 }
 
 struct bufinfo {
@@ -592,7 +601,17 @@ UT_TEST(F3_dma_coherent_skips_maintenance, "")
 	uint64_t a;
 	int fd;
 
-	need_arm64();
+	if (!arch_has_noncoherent_dma())
+		UT_SKIP("DMA is always coherent on %s (F3_dma_coherent_option_elsewhere)",
+			ut_arch());
+	/*
+	 * Debian's riscv64 6.12 has no KPROBES_ON_FTRACE: a kprobe on a
+	 * function's entry (its ftrace patch site) is refused, and one a few
+	 * instructions in is hit (kprobe_profile) but writes no trace event
+	 * (QEMU 7.2).  Without the trace there is no proof either way.
+	 */
+	if (tu_is_arch("riscv64"))
+		UT_SKIP("riscv64: kprobe events on arch_sync_dma_* record nothing on this kernel (no KPROBES_ON_FTRACE), and they are this test's proof");
 	tu_mgr_create_x("coh", "0x10000", "dma-coherent=1 sync-mode=1");
 	UT_EQU(ut_sysfs_u64("coh", "dma_coherent"), 1);
 	b = buf_of("coh");
@@ -648,8 +667,9 @@ UT_TEST(F3_dma_coherent_skips_maintenance, "")
  */
 UT_TEST(F3_dma_coherent_option_elsewhere, "")
 {
-	if (tu_is_arch("aarch64") || !strncmp(ut_arch(), "armv", 4))
-		UT_SKIP("arm has F3_dma_coherent_skips_maintenance");
+	if (arch_has_noncoherent_dma())
+		UT_SKIP("%s has non-coherent DMA: F3_dma_coherent_skips_maintenance",
+			ut_arch());
 	UT_EQ(ut_mgr("create cohx0 4096 dma-coherent=0"), -EINVAL);
 	UT_ASSERT(!tu_dev_exists("cohx0"));
 	UT_EQ(ut_mgr("create cohx 4096 dma-coherent=1"), 0);

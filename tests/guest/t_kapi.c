@@ -450,9 +450,7 @@ KAPI_TEST(K1_sync_reaches_the_dma_api, "")
 	struct tu_sync_call c[8];
 	uint64_t phys;
 
-	if (!tu_is_arch("aarch64") && strncmp(ut_arch(), "armv", 4))
-		UT_SKIP("needs non-coherent DMA with arch_sync_dma_* (arm "
-			"guests); this is %s", ut_arch());
+	tu_need_noncoherent_guest();
 	UT_STREQ(kapi_ok("create 0 kprobe -1 0x10000 0 -"), "kprobe");
 	UT_EQU(ut_sysfs_u64("kprobe", "dma_coherent"), 0);
 	phys = ut_sysfs_u64("kprobe", "phys_addr");

@@ -39,6 +39,12 @@ static const char *expected_kind(const char *cache, int coherent)
 	if (tu_is_arch("aarch64"))
 		return cached ? "normal" :
 		       noncached ? "device-nGnRnE" : "normal-nc";
+	/*
+	 * riscv64 (QEMU's CPU with Svpbmt): "io" for pgprot_noncached, "nc"
+	 * for pgprot_writecombine and pgprot_dmacoherent
+	 */
+	if (tu_is_arch("riscv64"))
+		return cached ? "pma" : noncached ? "io" : "nc";
 	/* 32-bit arm (ARMv7 SMP): write-back write-allocate, or bufferable */
 	return cached ? "writealloc" : noncached ? "uncached" : "bufferable";
 }

@@ -217,9 +217,7 @@ static void py_traced(const char *id)
 	struct tu_sync_call exp[MAX_CALLS], got[MAX_CALLS];
 	int n, m, i;
 
-	if (!tu_is_arch("aarch64") && strncmp(ut_arch(), "armv", 4))
-		UT_SKIP("needs non-coherent DMA with arch_sync_dma_* (arm "
-			"guests); this is %s", ut_arch());
+	tu_need_noncoherent_guest();
 	need_python();
 	unlink(PY_EXPECT);
 	tu_kp_setup_x();

@@ -24,6 +24,11 @@ size_t tu_page_size(void);
 /* the largest block the buddy allocator gives (/proc/buddyinfo) */
 size_t tu_buddy_max_bytes(void);
 int tu_is_arch(const char *machine);	/* ut_arch() equals machine */
+/*
+ * skips unless the guest's own devices are DMA-non-coherent, so that the
+ * kernel calls arch_sync_dma_* for them (QEMU's arm virt machines)
+ */
+void tu_need_noncoherent_guest(void);
 int tu_is_64bit_user(void);		/* sizeof(void *) == 8 */
 
 /* ---- sysfs ---- */

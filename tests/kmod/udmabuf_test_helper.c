@@ -11,6 +11,8 @@
  *   arm:   writealloc | writeback | writethrough | bufferable | uncached |
  *          dev-shared | dev-wc | dev-cached | other
  *   x86:   wb | wc | uc- | uc | other (from the PAT/PCD/PWT bits)
+ *   riscv: pma | nc | io | other (the Svpbmt bits; "pma" also where the
+ *          CPU has no Svpbmt: then every page has the memory's attributes)
  * or "none" when nothing is mapped there.  The page frame number is
  * pte_pfn() of that entry: the tests compare it with the buffer's
  * phys_addr, a proof of the address independent of the driver's report.
@@ -81,6 +83,15 @@ static const char *helper_pte_kind(pte_t pte)
 		return "uc-";
 	case 3:
 		return "uc";
+	}
+#elif defined(CONFIG_RISCV) && defined(CONFIG_64BIT)
+	switch (v & _PAGE_MTMASK_SVPBMT) {
+	case 0:
+		return "pma";
+	case _PAGE_NOCACHE_SVPBMT:
+		return "nc";
+	case _PAGE_IO_SVPBMT:
+		return "io";
 	}
 #endif
 	(void)v;
