@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # lint.sh: checkpatch.pl --strict on the driver and the UAPI header, then a
-# W=1 C=1 (sparse) build against the x86_64 6.1 headers.  Fails on any
+# W=1 C=1 (sparse) build against the x86_64 6.1 headers, then README.md's
+# list of kernels against scripts/kernels.conf.  Fails on any
 # checkpatch message and on any compiler or sparse warning.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -54,5 +55,27 @@ if [ $brc -ne 0 ] || grep -E 'warning:|error:' "$log"; then
 	rc=1
 else
 	echo "sparse/W=1: clean"
+fi
+
+# README's "Kernels tested" is the list of scripts/kernels.conf: one row
+# "| <target> | <set> | `<pinned image package>` | ..." per target, no other
+echo "== README.md: the kernels of scripts/kernels.conf"
+kr=0
+while read -r name _ _ set _ pin _; do
+	row=$(grep -E "^\| $name \|" README.md)
+	if [ "$(grep -c . <<<"$row")" != 1 ] ||
+		! grep -qF "| $name | $set | \`$pin\` |" <<<"$row"; then
+		echo "README.md: expected one row \"| $name | $set | \`$pin\` | ...\" (Kernels tested)"
+		kr=1
+	fi
+done < <(conf_lines target)
+for name in $(grep -E '^\| [^ ]+ \| (default|all) \| `linux-image' README.md | awk '{ print $2 }'); do
+	conf_targets | grep -qxF "$name" ||
+		{ echo "README.md: target $name is not in scripts/kernels.conf"; kr=1; }
+done
+if [ $kr = 0 ]; then
+	echo "README.md: lists the $(conf_targets | wc -l) targets of scripts/kernels.conf"
+else
+	rc=1
 fi
 exit $rc
