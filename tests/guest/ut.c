@@ -474,11 +474,11 @@ static int run_one(const struct ut_test *t, const char *tag)
 				"the test's process: waitpid() failed: %s\n",
 				strerror(errno));
 			st = 1 << 8;
-		} else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-			result = 0;
-		} else if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
-			result = 2;
 		}
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			result = 0;
+		else if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+			result = 2;
 		/* a failure message counts whatever the exit status says */
 		if (result != 1 && strstr(msg, "UT-FAILMSG ")) {
 			result = 1;
