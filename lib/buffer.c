@@ -211,8 +211,8 @@ UDMABUF_EXPORT struct udmabuf_buffer *udmabuf_buffer_open(const char *name,
 		r = -ENODEV;
 		goto out;
 	}
-	oflags = (flags & UDMABUF_OPEN_RDONLY ? O_RDONLY : O_RDWR) |
-		 (flags & UDMABUF_OPEN_SYNC ? O_SYNC : 0) | O_CLOEXEC |
+	oflags = ((flags & UDMABUF_OPEN_RDONLY) ? O_RDONLY : O_RDWR) |
+		 ((flags & UDMABUF_OPEN_SYNC) ? O_SYNC : 0) | O_CLOEXEC |
 		 O_NOCTTY;
 	b->fd = open(b->path, oflags);
 	if (b->fd < 0) {
@@ -680,7 +680,8 @@ UDMABUF_EXPORT struct udmabuf_map *udmabuf_buffer_map(struct udmabuf_buffer *buf
 	if (!m)
 		return udmabuf_err_null(ENOMEM);
 
-	sync = flags & UDMABUF_MAP_SYNC ? 1 : flags & UDMABUF_MAP_CACHED ? 0 :
+	sync = (flags & UDMABUF_MAP_SYNC) ? 1 :
+	       (flags & UDMABUF_MAP_CACHED) ? 0 :
 	       !!(buf->flags & UDMABUF_OPEN_SYNC);
 	fd = buf->fd;
 	if (sync != !!(buf->flags & UDMABUF_OPEN_SYNC)) {
@@ -690,7 +691,7 @@ UDMABUF_EXPORT struct udmabuf_map *udmabuf_buffer_map(struct udmabuf_buffer *buf
 			return udmabuf_err_null(-fd);
 		}
 	}
-	prot = PROT_READ | (flags & UDMABUF_MAP_RDONLY ? 0 : PROT_WRITE);
+	prot = PROT_READ | ((flags & UDMABUF_MAP_RDONLY) ? 0 : PROT_WRITE);
 	p = mmap(NULL, (size_t)length, prot, MAP_SHARED, fd, (off_t)offset);
 	e = errno;
 	if (fd != buf->fd)

@@ -18,15 +18,18 @@
 
 #define LIB_VERSION	"0.1.0"
 
+/* an error is never 0 (success), even if a caller passes an unset errno */
 int udmabuf_err(int e)
 {
+	if (e <= 0)
+		e = EIO;
 	errno = e;
 	return -e;
 }
 
 void *udmabuf_err_null(int e)
 {
-	errno = e;
+	errno = e > 0 ? e : EIO;
 	return NULL;
 }
 
@@ -138,6 +141,11 @@ int udmabuf_parse_u64(const char *s, uint64_t *val)
 	unsigned long long v;
 	char *end;
 
+	/*
+	 * clang 14 does not see that udmabuf_err() is negative (-e, e > 0)
+	 * and takes a failed udmabuf_attr_read() as one that filled s
+	 */
+	/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Branch) */
 	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;

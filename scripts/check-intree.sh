@@ -79,6 +79,7 @@ why=
 [ "$rc" = 0 ] || why="intree-build.sh failed"
 n=$(grep -c '^source "drivers/misc/u-dma-buf/Kconfig"$' "$K/drivers/misc/Kconfig")
 [ "$n" = 1 ] || why="$why; drivers/misc/Kconfig sources the driver's Kconfig $n times"
+# shellcheck disable=SC2016 # $(CONFIG_U_DMA_BUF) is Makefile text
 n=$(grep -c '^obj-$(CONFIG_U_DMA_BUF)[[:space:]]*+= u-dma-buf/$' "$K/drivers/misc/Makefile")
 [ "$n" = 1 ] || why="$why; drivers/misc/Makefile has $n obj-\$(CONFIG_U_DMA_BUF) lines"
 for f in drivers/misc/u-dma-buf/Kbuild drivers/misc/u-dma-buf/Kconfig \

@@ -208,6 +208,7 @@ dpkg-deb -x "$deb" "$x"
 dpkg-deb -e "$deb" "$x/DEBIAN"
 why=
 u=usr/src/u-dma-buf-$V
+# shellcheck disable=SC2010 # driver file names have no blanks
 for f in dkms.conf Makefile driver/Kbuild driver/Kconfig $(cd "$SRC" && ls driver/*.c driver/*.h | grep -v '\.mod\.c$') \
 	include/uapi/linux/u-dma-buf.h include/linux/u-dma-buf-kapi.h; do
 	cmp -s "$SRC/$f" "$x/$u/$f" || why="$why; $u/$f missing or different"
@@ -222,6 +223,7 @@ dpkg-deb -f "$deb" Depends | has 'dkms' || why="$why; no dependency on dkms"
 # the user-space packages
 userdebs=()
 for p in libudmabuf0 libudmabuf-dev udmabuf-tools; do
+	# shellcheck disable=SC2012 # the newest of a glob; .deb names have no blanks
 	f=$(ls "$BUILD/pkg/${p}_${DEB_VERSION}_"*.deb 2>/dev/null | head -n 1)
 	[ -n "$f" ] || continue
 	userdebs+=("$f")
@@ -421,8 +423,10 @@ fi
 # ------------------------------------------------------------ 5. apt purge
 step "apt purge in build/pkgroot"
 plog=$W/apt-purge.log
+# shellcheck disable=SC2016 # ${Package} is dpkg-query's format
 pkgs=$(chroot_run_dir "$ROOT" dpkg-query -W -f '${Package} ${db:Status-Abbrev}\n' \
 	u-dma-buf-dkms libudmabuf0 libudmabuf-dev udmabuf-tools 2>/dev/null | awk '$2 ~ /^.i/ { print $1 }')
+# shellcheck disable=SC2086 # one word per package
 if in_root "$plog" apt-get purge -y -q $pkgs; then
 	why=
 	[ -e "$ROOT$ko" ] && why="$why; $ko still there"

@@ -134,6 +134,7 @@ else
 fi
 # the recipe's do_install:append, run as bitbake would with its variables
 awk '/^do_install:append\(\) \{$/ { f = 1; next } f && /^\}$/ { f = 0 } f' "$RECIPE" >"$W/do_install_append.sh"
+# shellcheck disable=SC2097,SC2098 # S and B are both the outer $S
 if [ ! -s "$W/do_install_append.sh" ]; then
 	why="$why; no do_install:append in the recipe"
 elif ! (D=$D S=$S B=$S nonarch_base_libdir=/lib sysconfdir=/etc \

@@ -18,6 +18,7 @@ elif [ $# -gt 0 ]; then
 else
 	targets=$(conf_targets default)
 fi
+# shellcheck disable=SC2116,SC2086 # the names on one line, blanks collapsed
 targets=$(echo $targets)
 for t in $targets; do
 	load_target "$t" >/dev/null # dies with advice if not set up
@@ -42,8 +43,10 @@ running() {
 # target's report as soon as it and every target before it are done
 pass=0 failn=0 skip=0
 : >"$RUN/failures"
+# shellcheck disable=SC2206 # target names are words
 pending=($targets)
 printed=0
+# shellcheck disable=SC2206 # target names are words
 order=($targets)
 while [ $printed -lt ${#order[@]} ]; do
 	while [ ${#pending[@]} -gt 0 ] && [ "$(running)" -lt "$JOBS" ]; do

@@ -33,6 +33,7 @@ while [ $# -gt 1 ]; do
 done
 [ $# -eq 1 ] || { sed -n '2,24p' "$0"; exit 2; }
 K=$(cd "$1" && pwd)
+# shellcheck disable=SC2015 # A and B are tests: C runs if either fails
 [ -f "$K/Makefile" ] && [ -f "$K/drivers/misc/Kconfig" ] && [ -f "$K/drivers/misc/Makefile" ] ||
 	{ echo "error: $K is not a kernel source tree" >&2; exit 1; }
 case "$enable" in '' | m | y) ;; *) echo "error: --enable m or y" >&2; exit 2 ;; esac
@@ -60,8 +61,10 @@ if ! grep -q '^source "drivers/misc/u-dma-buf/Kconfig"$' "$kc"; then
 	mv "$kc.new" "$kc"
 fi
 mk=$K/drivers/misc/Makefile
+# shellcheck disable=SC2016 # $(CONFIG_U_DMA_BUF) is Makefile text
 if ! grep -q '^obj-$(CONFIG_U_DMA_BUF)' "$mk"; then
 	echo "  EDIT    drivers/misc/Makefile"
+	# shellcheck disable=SC2016 # $(CONFIG_U_DMA_BUF) is Makefile text
 	printf 'obj-$(CONFIG_U_DMA_BUF)\t\t+= u-dma-buf/\n' >>"$mk"
 fi
 

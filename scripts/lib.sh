@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # it sets variables for the scripts that source it
 # Shared helpers of setup.sh, check.sh, run-target.sh and demo.sh.
 # Source it; it defines paths and functions only.
 
@@ -15,6 +16,7 @@ conf_lines() {
 }
 
 # conf_targets [SET]: target names, all of them or those of SET.
+# shellcheck disable=SC2120 # SET is optional
 conf_targets() {
 	conf_lines target | awk -v s="${1:-}" 's == "" || $4 == s { print $1 }'
 }
@@ -140,6 +142,7 @@ chroot_run_dir() {
 	done
 	[ -d "$dir" ] || die "no root file system $dir"
 	cp -L /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
+	# shellcheck disable=SC2016 # the script's variables are its own
 	unshare --mount --fork bash -c '
 		set -e
 		dir=$1 n=$2

@@ -24,7 +24,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-MODE=test
+MODE='test'
 case "${1:-}" in
 --demo | --demo-dma | --bench)
 	MODE=${1#--}
@@ -138,12 +138,13 @@ build_module() {
 }
 
 # ------------------------------------------------------ guest programs
-# gcc_static CC OUT SOURCES...: a static guest program, log appended.
+# gcc_static CC OUT SOURCES...: a static guest program, log appended;
+# warnings are errors (scripts/lint.sh compiles the same files so)
 gcc_static() {
 	local cc=$1 out=$2
 	shift 2
-	echo "+ $cc -static -O2 -Wall -o $out $*" >>"$W/guest.log"
-	"$cc" -static -O2 -Wall -I "$SRC/include/uapi" -I "$SRC/tests/guest" \
+	echo "+ $cc -static -O2 -Wall -Wextra -Werror -o $out $*" >>"$W/guest.log"
+	"$cc" -static -O2 -Wall -Wextra -Werror -I "$SRC/include/uapi" -I "$SRC/tests/guest" \
 		-I "$SRC/lib/include" -o "$out" "$@" >>"$W/guest.log" 2>&1
 }
 
@@ -214,6 +215,7 @@ add_kmods() {
 			continue
 		fi
 		[ -n "$dep" ] || { echo "no module $m in $KVER"; return 1; }
+		# shellcheck disable=SC2206 # module paths are words
 		mods+=($dep)
 	done
 	mkdir -p "$dir/lib/modules/$KVER"
@@ -797,9 +799,10 @@ bench_report() {
 # demo and bench: one boot ("default"; "edu" for demo-dma), print what the
 # guest shows between UT-<MODE>-BEGIN and -END
 if [ "$MODE" != test ]; then
-	SEC=$(echo "$MODE" | tr a-z A-Z)
+	SEC=$(echo "$MODE" | tr '[:lower:]' '[:upper:]')
 	DBOOT=default
 	[ "$MODE" = demo-dma ] && DBOOT=edu
+	# shellcheck disable=SC2015 # the block runs if either build fails
 	build_module >"$W/$MODE-build.txt" && build_guest >>"$W/$MODE-build.txt" || {
 		cat "$W/$MODE-build.txt"
 		exit 1

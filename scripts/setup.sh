@@ -46,6 +46,7 @@ HOST_PKGS=(
 	qemu-system-x86 qemu-system-arm qemu-system-misc busybox-static
 	linux-source-6.1 debootstrap libelf1 libssl3 pahole
 	python3
+	cppcheck clang clang-tidy shellcheck python3-mypy python3-pyflakes
 )
 # --pkg: building and linting the Debian packages, the in-tree kernel build
 # (kconfig needs flex and bison, objtool libelf-dev), the package test's
@@ -147,6 +148,7 @@ setup_busybox() {
 	debs=$(fetch "$g" "busybox-static:$arch") ||
 		{ ensure_lists "$g" force; debs=$(fetch "$g" "busybox-static:$arch"); }
 	rm -rf "$dir.tmp"
+	# shellcheck disable=SC2086 # the package files are words
 	extract "$dir.tmp" $debs
 	# trixie's package (merged /usr) has it in usr/bin only
 	if [ ! -e "$dir.tmp/bin/busybox" ] && [ -x "$dir.tmp/usr/bin/busybox" ]; then
@@ -155,6 +157,7 @@ setup_busybox() {
 	fi
 	rm -rf "$dir"
 	mv "$dir.tmp" "$dir"
+	# shellcheck disable=SC2086 # the package files are words
 	note "busybox for $arch: $(basename $debs)"
 }
 
@@ -501,6 +504,7 @@ python_archs() {
 setup_pkgroot() {
 	local dir=$BUILD/pkgroot stamp abi debs=() f line
 	load_target x86_64-6.1
+	# shellcheck disable=SC2153 # KVER comes from load_target
 	abi=${KVER%-amd64}
 	line="bookworm dkms initramfs-tools udev libc6-dev $IMAGE_PKG"
 	stamp=$dir/.udmabuf-stamp
@@ -526,6 +530,7 @@ setup_pkgroot() {
 	printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
 	chmod 755 "$dir/usr/sbin/policy-rc.d"
 	for f in "linux-image-${KVER}_" "linux-headers-${KVER}_" "linux-headers-$abi-common_"; do
+		# shellcheck disable=SC2012 # the newest of a glob; .deb names have no blanks
 		f=$(ls -t "$BUILD/debs/$f"*.deb 2>/dev/null | head -n 1)
 		[ -n "$f" ] || die "pkgroot: no $f*.deb in build/debs (run scripts/setup.sh)"
 		debs+=("$f")
@@ -538,7 +543,7 @@ setup_pkgroot() {
 	pkgroot_run apt-get -q update
 	pkgroot_run apt-get install -y -q --no-install-recommends dkms initramfs-tools \
 		kmod udev libc6-dev
-	# shellcheck disable=SC2046
+	# shellcheck disable=SC2046,SC2012 # .deb names have no blanks
 	pkgroot_run apt-get install -y -q --no-install-recommends \
 		$(cd "$dir" && ls var/cache/udmabuf-debs/*.deb | sed 's|^|./|; s|^\./|/|')
 	rm -rf "$dir/var/cache/udmabuf-debs"
@@ -583,4 +588,5 @@ for a in $(python_archs $targets); do
 	setup_python "$a"
 done
 [ "$PKG" = 1 ] && setup_pkgroot
+# shellcheck disable=SC2116,SC2086 # the names on one line, blanks collapsed
 note "set-up complete in $(($(date +%s) - start)) s: $(echo $targets)"

@@ -101,8 +101,10 @@ static unsigned long check_buf(volatile unsigned char *buf, size_t size,
 			size_t len = size - at < BLOCK ? size - at : BLOCK;
 			volatile unsigned char *q = buf + at;
 
+			/* cppcheck-suppress knownConditionTrueFalse ; len > 0 */
 			for (size_t k = 0; k < len; k++)
 				q[k] = (unsigned char)k;
+			/* cppcheck-suppress knownConditionTrueFalse ; len > 0 */
 			for (size_t k = 0; k < len; k++)
 				if (q[k] != (unsigned char)k)
 					errors++;
@@ -481,7 +483,8 @@ static void svg_panel(const struct bench *b, FILE *f, int t, int si,
 		px + M_LEFT, py + 18, t + 1, table_name[t],
 		human_size(b->sizes[si], hs, sizeof(hs)));
 	/* grid and y axis */
-	for (double v = 0; v <= top + step / 2; v += step) {
+	for (int k = 0; k * step <= top + step / 2; k++) {
+		double v = k * step;
 		double y = y0 + ph - v / top * ph;
 
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n",

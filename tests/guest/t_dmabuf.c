@@ -45,7 +45,7 @@ static int export_fd(int fd, uint64_t off, uint64_t size, uint64_t flags,
 	e.size = size;
 	e.fd = -1;
 	r = tu_ioctl(fd, U_DMA_BUF_IOCTL_EXPORT, &e);
-	if (r)
+	if (r < 0)
 		return r;
 	if (addr)
 		*addr = e.addr;
@@ -553,12 +553,14 @@ UT_TEST(H1_kprobe_coherent_buffer_no_sync, "")
 /* the DRM uapi, written out (the host may lack drm headers) */
 struct t_drm_prime_handle {
 	uint32_t handle;
+	/* cppcheck-suppress unusedStructMember ; the ioctl's layout */
 	uint32_t flags;
 	int32_t fd;
 };
 
 struct t_drm_gem_close {
 	uint32_t handle;
+	/* cppcheck-suppress unusedStructMember ; the ioctl's layout */
 	uint32_t pad;
 };
 

@@ -33,9 +33,13 @@ static uint64_t attr(const char *dev, const char *a)
 
 static void expect_present(const char *name, uint64_t size)
 {
-	if (!tu_class_exists(name))
+	if (!tu_class_exists(name)) {
+		static char l[2048];
+
+		tu_class_list(l, sizeof(l));
 		UT_FAIL("expected buffer \"%s\" from the device tree; present: %s",
-			name, ({ static char l[2048]; tu_class_list(l, sizeof(l)); l; }));
+			name, l);
+	}
 	UT_ASSERT(tu_dev_exists(name));
 	UT_EQU(attr(name, "size"), size);
 }

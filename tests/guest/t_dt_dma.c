@@ -332,7 +332,7 @@ DT_TEST(B3_dt_region_plain_pool, UT_NOLOAD)
 		"udmabuf-plainpool", "bad-plainpool-2"
 	};
 	static const char *const pdevs[2] = { "udmabuf@21", "udmabuf@22" };
-	uint64_t sizes[2] = { PLAINPOOL_SIZE, 0x10000 };
+	const uint64_t sizes[2] = { PLAINPOOL_SIZE, 0x10000 };
 	const char *log;
 	int present[2], ok, bad;
 

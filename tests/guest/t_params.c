@@ -464,6 +464,12 @@ UT_TEST(A7_node_mode_0600_root, "udmabuf0=0x10000")
 	UT_EQ(st.st_uid, 0);
 	UT_EQ(st.st_gid, 0);
 	tu_mgr_delete_x("a7mgr");
+
+	/* the manager itself is root's alone (docs/security.md) */
+	UT_OK(stat(TU_MGR_PATH, &st));
+	UT_EQ(st.st_mode & 07777, 0600);
+	UT_EQ(st.st_uid, 0);
+	UT_EQ(st.st_gid, 0);
 }
 
 /*

@@ -190,10 +190,8 @@ void tu_run_x(struct tu_run *r, const char *const *argv,
 					    o->in_len - inpos);
 				if (got > 0)
 					inpos += (size_t)got;
-				if (got < 0 && errno != EAGAIN) {
-					close(pin[1]);
-					pin[1] = -1;
-				} else if (inpos == o->in_len) {
+				if ((got < 0 && errno != EAGAIN) ||
+				    inpos == o->in_len) {
 					close(pin[1]);
 					pin[1] = -1;
 				}
@@ -508,6 +506,8 @@ static struct tu_json *jcontainer(struct jp *j, int obj)
 			free(key);
 			goto bad;
 		}
+		/* an array of pointers: its element is a pointer */
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 		v->item = realloc(v->item, (v->n + 1) * sizeof(*v->item));
 		v->key = realloc(v->key, (v->n + 1) * sizeof(*v->key));
 		if (!v->item || !v->key)

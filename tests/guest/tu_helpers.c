@@ -187,6 +187,7 @@ long long tu_first_not(const void *p, size_t len, unsigned char c)
 		size_t n = len - off < sizeof(ref) ? len - off : sizeof(ref);
 
 		if (memcmp(s + off, ref, n)) {
+			/* cppcheck-suppress knownConditionTrueFalse ; n > 0 here */
 			for (size_t i = 0; i < n; i++)
 				if (s[off + i] != c)
 					return (long long)(off + i);

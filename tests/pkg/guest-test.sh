@@ -88,6 +88,7 @@ loaded_is_dkms() {
 	local want got
 	want=$(modinfo -F srcversion "$dkms_ko") || return 1
 	got=$(cat /sys/module/u_dma_buf/srcversion) || return 1
+	# shellcheck disable=SC2015 # A and B are tests: C runs if either fails
 	[ -n "$want" ] && [ "$want" = "$got" ] ||
 		{ echo "loaded srcversion $got, $dkms_ko has $want"; return 1; }
 	echo "srcversion $got, version $(cat /sys/module/u_dma_buf/version)"
@@ -98,6 +99,7 @@ params_applied() {
 	local s0 s1
 	s0=$(cat /sys/class/u-dma-buf/udmabuf0/size 2>&1)
 	s1=$(cat /sys/class/u-dma-buf/udmabuf1/size 2>&1)
+	# shellcheck disable=SC2015 # A and B are tests: C runs if either fails
 	[ "$s0" = 1048576 ] && [ "$s1" = 4194304 ] ||
 		{ echo "udmabuf0 size '$s0', udmabuf1 size '$s1' (expected 1048576, 4194304)"; return 1; }
 }

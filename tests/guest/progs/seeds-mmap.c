@@ -1,4 +1,4 @@
-/* ut-cflags: -Wno-pointer-sign */
+/* ut-cflags: -Wno-pointer-sign -Wno-sign-compare */
 // SPDX-License-Identifier: GPL-2.0
 /*
  * seeds-mmap WHICH: the mapping fragments of the specification seeds
@@ -9,7 +9,8 @@
  * access to the buffer" their comments ask for (run after the fragment,
  * through the mapping that outlives close()).  The fragments are verbatim
  * between the "seed fragment" markers (their unsigned char * passed as
- * char * needs the ut-cflags line above).  WHICH:
+ * char *, and check_buf()'s int index against an unsigned size, need the
+ * ut-cflags line above).  WHICH:
  *   dev     seed line 467: O_RDWR ("/dev/<device-name>")
  *   cached  seed lines 767 and 1117 (the same text): O_RDWR, cache enabled
  *   osync   seed line 797: O_RDWR | O_SYNC, cache disabled

@@ -182,7 +182,7 @@ static void bench_rw(void)
 			for (size_t off = 0; off < size; off += bs)
 				memcpy(dst + off, src + off, bs);
 		tm = now() - tm;
-		sink = dst[size - 1];
+		sink = (unsigned char)dst[size - 1];
 		printf("   %7zu B blocks: write %8.1f MB/s  read %8.1f MB/s  memcpy %8.1f MB/s  (write %.2f, read %.2f of memcpy)\n",
 		       bs, mbs(size * reps, tw), mbs(size * reps, tr),
 		       mbs(size * reps, tm), tm / tw, tm / tr);
@@ -217,7 +217,7 @@ static double touch_pages(volatile char *p, size_t pages, long pg, int write,
 	}
 	t = now() - t;
 	*faults = minor_faults() - *faults;
-	sink = c;
+	sink = (unsigned char)c;
 	return t;
 }
 
@@ -735,7 +735,7 @@ static int parse_variant(const char *spec, struct mc_variant *v)
 	tok = strtok_r(buf, ",", &save);
 	if (!tok || strlen(tok) >= sizeof(v->label))
 		return -1;
-	strcpy(v->label, tok);
+	snprintf(v->label, sizeof(v->label), "%s", tok);
 	v->sync_mode = -1;
 	v->o_sync = 0;
 	while ((tok = strtok_r(NULL, ",", &save))) {
@@ -816,7 +816,6 @@ int main(int argc, char **argv)
 			die("creating the buffer through /dev/u-dma-buf-mgr");
 		created = 1;
 	} else {
-		char s[64];
 		int fd = open_dev(O_RDONLY);
 		uint64_t bsize;
 
@@ -824,7 +823,6 @@ int main(int argc, char **argv)
 			die("GET_SIZE");
 		close(fd);
 		size = bsize;
-		(void)s;
 	}
 	uname(&u);
 	printf("udmabuf-bench: %s %s, buffer %s of %zu bytes\n", u.machine,

@@ -253,6 +253,7 @@ static void row(const char *state, const char *note)
 				exit(1);
 			}
 		}
+		/* cppcheck-suppress uninitvar ; ms[0..ok) is set, qsort reads no more */
 		qsort(ms, ok, sizeof(ms[0]), cmp_double);
 		if (ok)
 			snprintf(cell, sizeof(cell), "%d/%d %.0f (%.0f)", ok,
