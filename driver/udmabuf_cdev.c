@@ -455,15 +455,19 @@ static int udmabuf_ioctl_set_sync(struct udmabuf_device *udev,
 				  cmd == U_DMA_BUF_SYNC_CMD_FOR_DEVICE);
 }
 
-/* ioctl 10: the exporter (udmabuf_dmabuf.c) checks and answers */
-static int udmabuf_ioctl_export(struct udmabuf_device *udev,
-				void __user *uarg, size_t usize)
+/*
+ * ioctl 10: the exporter (udmabuf_dmabuf.c) checks and answers; it needs
+ * the file's access mode, which a dma-buf may not exceed
+ */
+static int udmabuf_ioctl_export(struct file *file, void __user *uarg,
+				size_t usize)
 {
 	struct u_dma_buf_ioctl_export_args args = {};
 
 	if (copy_from_user(&args, uarg, usize))
 		return -EFAULT;
-	return udmabuf_dmabuf_export(udev, &args, uarg, usize);
+	return udmabuf_dmabuf_export(file->private_data, file->f_mode, &args,
+				     uarg, usize);
 }
 
 static long udmabuf_do_ioctl(struct udmabuf_device *udev, unsigned int cmd,
@@ -526,9 +530,6 @@ static long udmabuf_do_ioctl(struct udmabuf_device *udev, unsigned int cmd,
 	case U_DMA_BUF_IOCTL_SET_SYNC:
 	case UDMABUF_IOCTL_SET_SYNC_V0:
 		return udmabuf_ioctl_set_sync(udev, uarg);
-	case U_DMA_BUF_IOCTL_EXPORT:
-		return udmabuf_ioctl_export(udev, uarg,
-					    _IOC_SIZE(U_DMA_BUF_IOCTL_EXPORT));
 	}
 	return -ENOTTY;
 }
@@ -536,6 +537,9 @@ static long udmabuf_do_ioctl(struct udmabuf_device *udev, unsigned int cmd,
 static long udmabuf_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
+	if (cmd == U_DMA_BUF_IOCTL_EXPORT)
+		return udmabuf_ioctl_export(file, (void __user *)arg,
+					    _IOC_SIZE(U_DMA_BUF_IOCTL_EXPORT));
 	return udmabuf_do_ioctl(file->private_data, cmd, (void __user *)arg);
 }
 
@@ -545,8 +549,11 @@ static long udmabuf_compat_ioctl(struct file *file, unsigned int cmd,
 				 unsigned long arg)
 {
 	if (cmd == UDMABUF_IOCTL_EXPORT32)
-		return udmabuf_ioctl_export(file->private_data, compat_ptr(arg),
+		return udmabuf_ioctl_export(file, compat_ptr(arg),
 					    UDMABUF_EXPORT_ARGS_SIZE32);
+	if (cmd == U_DMA_BUF_IOCTL_EXPORT)
+		return udmabuf_ioctl_export(file, compat_ptr(arg),
+					    _IOC_SIZE(U_DMA_BUF_IOCTL_EXPORT));
 	return udmabuf_do_ioctl(file->private_data, cmd, compat_ptr(arg));
 }
 #endif

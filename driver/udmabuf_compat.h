@@ -115,11 +115,12 @@ static inline pgprot_t udmabuf_pgprot_dirty(pgprot_t prot)
  * bool) the exporter is compiled out and EXPORT answers EOPNOTSUPP.
  */
 #ifdef CONFIG_DMA_SHARED_BUFFER
-int udmabuf_dmabuf_export(struct udmabuf_device *udev,
+int udmabuf_dmabuf_export(struct udmabuf_device *udev, fmode_t f_mode,
 			  struct u_dma_buf_ioctl_export_args *args,
 			  void __user *uarg, size_t usize);
 #else
 static inline int udmabuf_dmabuf_export(struct udmabuf_device *udev,
+					fmode_t f_mode,
 					struct u_dma_buf_ioctl_export_args *args,
 					void __user *uarg, size_t usize)
 {

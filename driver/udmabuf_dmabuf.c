@@ -303,9 +303,11 @@ static const struct dma_buf_ops udmabuf_export_ops = {
  * Check the request: the fd flags (bits 0-31 of flags) may hold O_CLOEXEC,
  * an access mode and O_SYNC; offset page aligned and inside the buffer;
  * size 0 (to the end), or page aligned, or reaching the end of the
- * buffer.  The slice in whole pages goes to *offset and *size.
+ * buffer.  The slice in whole pages goes to *offset and *size.  A
+ * dma-buf grants no more than the exporting file was opened for: it can
+ * always be read (FMODE_READ), and a writable one needs FMODE_WRITE.
  */
-static int udmabuf_export_check(struct udmabuf_device *udev,
+static int udmabuf_export_check(struct udmabuf_device *udev, fmode_t f_mode,
 				const struct u_dma_buf_ioctl_export_args *args,
 				u64 *offset, size_t *size)
 {
@@ -319,6 +321,15 @@ static int udmabuf_export_check(struct udmabuf_device *udev,
 				    "EXPORT: invalid fd flags 0x%llx (O_CLOEXEC, O_RDONLY/O_WRONLY/O_RDWR and O_SYNC only)\n",
 				    fl);
 		return -EINVAL;
+	}
+	if (!(f_mode & FMODE_READ) ||
+	    ((fl & O_ACCMODE) != O_RDONLY && !(f_mode & FMODE_WRITE))) {
+		dev_err_ratelimited(&udev->dev,
+				    "EXPORT: a %s dma-buf from a file opened %s\n",
+				    (fl & O_ACCMODE) == O_RDONLY ? "read-only" :
+				    "writable", f_mode & FMODE_READ ?
+				    "read-only" : "write-only");
+		return -EACCES;
 	}
 	if (args->offset >= bsize || !PAGE_ALIGNED(args->offset) ||
 	    args->size > bsize - args->offset) {
@@ -350,7 +361,7 @@ static int udmabuf_export_check(struct udmabuf_device *udev,
  * the slice for the buffer's own device, both copied back.  The fd is
  * installed only once the copy succeeded, so a failed copy leaks nothing.
  */
-int udmabuf_dmabuf_export(struct udmabuf_device *udev,
+int udmabuf_dmabuf_export(struct udmabuf_device *udev, fmode_t f_mode,
 			  struct u_dma_buf_ioctl_export_args *args,
 			  void __user *uarg, size_t usize)
 {
@@ -363,7 +374,8 @@ int udmabuf_dmabuf_export(struct udmabuf_device *udev,
 	exp = kzalloc(sizeof(*exp), GFP_KERNEL);
 	if (!exp)
 		return -ENOMEM;
-	ret = udmabuf_export_check(udev, args, &exp->offset, &exp->size);
+	ret = udmabuf_export_check(udev, f_mode, args, &exp->offset,
+				   &exp->size);
 	if (!ret)
 		ret = udmabuf_buffer_hold_wb(&udev->buf, &udev->dev);
 	if (ret) {

@@ -186,6 +186,41 @@ UT_TEST(H1_export_fd_addr_count, PARAMS)
 	close(fd);
 }
 
+/*
+ * A dma-buf grants no more than the file it comes from: a read-only file
+ * exports read-only dma-bufs only, a write-only file none (security.md)
+ */
+UT_TEST(H1_export_limited_by_file_mode, PARAMS)
+{
+	int ro = ut_open_dev(DEV, O_RDONLY), wo = ut_open_dev(DEV, O_WRONLY);
+	int d;
+	void *p;
+
+	UT_EQ(export_fd(ro, 0, 0, O_RDWR, NULL), -EACCES);
+	UT_EQ(export_fd(ro, 0, 0, O_WRONLY, NULL), -EACCES);
+	UT_EQ(export_fd(ro, 0, 0, O_RDWR | O_SYNC | O_CLOEXEC, NULL), -EACCES);
+	UT_LOG_HAS("EXPORT: a writable dma-buf from a file opened read-only");
+	UT_EQ(export_fd(wo, 0, 0, O_RDONLY, NULL), -EACCES);
+	UT_EQ(export_fd(wo, 0, 0, O_RDWR, NULL), -EACCES);
+	UT_LOG_HAS("from a file opened write-only");
+	UT_EQU(export_count(DEV), 0);
+	/* invalid flags stay EINVAL whatever the file's mode */
+	UT_EQ(export_fd(ro, 0, 0, O_ACCMODE, NULL), -EINVAL);
+	/* read-only from read-only: readable, not writable */
+	d = export_fd(ro, 0, 0x1000, O_RDONLY, NULL);
+	UT_ASSERT(d >= 0);
+	UT_EQ(fcntl(d, F_GETFL) & O_ACCMODE, O_RDONLY);
+	p = mmap(NULL, 0x1000, PROT_READ, MAP_SHARED, d, 0);
+	UT_ASSERT(p != MAP_FAILED);
+	munmap(p, 0x1000);
+	UT_ERRNO(mmap(NULL, 0x1000, RW, MAP_SHARED, d, 0) == MAP_FAILED ?
+		 -1 : 0, EACCES);
+	close(d);
+	UT_EQU(export_count(DEV), 0);
+	close(wo);
+	close(ro);
+}
+
 UT_TEST(H1_export_bad_args_einval, PARAMS)
 {
 	static const struct { uint64_t off, size, flags; } bad[] = {
