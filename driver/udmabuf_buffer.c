@@ -304,6 +304,7 @@ static void udmabuf_buffer_put_pages(struct udmabuf_buffer *buf)
 		break;
 	}
 	buf->pages = NULL;
+	buf->source = UDMABUF_SRC_NONE;
 }
 
 /*
@@ -335,7 +336,10 @@ static int udmabuf_buffer_get_cma(struct udmabuf_buffer *buf)
  * mapping; for a parent device always a streaming mapping, which also
  * pushes the zeroes to RAM on a non-coherent device.  A mapping that the
  * DMA layer could only make through a bounce buffer is useless here (the
- * device would not see the buffer): refused.
+ * device would not see the buffer): refused.  So are pages that the device
+ * cannot reach at all without an IOMMU (outside its dma-ranges, e.g. RAM
+ * below a bus's DMA window, or above its mask with no bounce buffers):
+ * checked first, as dma_map_page() would warn and fail.
  */
 static int udmabuf_buffer_map(struct udmabuf_buffer *buf)
 {
@@ -347,6 +351,15 @@ static int udmabuf_buffer_map(struct udmabuf_buffer *buf)
 		udmabuf_buffer_sync(buf, 0, buf->alloc_size,
 				    DMA_BIDIRECTIONAL, true);
 		return 0;
+	}
+	if (!device_iommu_mapped(dev)) {
+		dma_addr_t first = phys_to_dma(dev, phys);
+		u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
+
+		if (first == DMA_MAPPING_ERROR ||
+		    buf->alloc_size - 1 > limit ||
+		    first > limit - (buf->alloc_size - 1))
+			return -ERANGE;
 	}
 	buf->dma_addr = dma_map_page(dev, buf->pages, 0, buf->alloc_size,
 				     DMA_BIDIRECTIONAL);
