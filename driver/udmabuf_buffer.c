@@ -310,13 +310,28 @@ static void udmabuf_buffer_put_pages(struct udmabuf_buffer *buf)
 /*
  * CMA pages through the DMA API of the class device (dma-direct: the
  * default CMA area, or the reusable region bound to it).  dma_alloc_pages()
- * zeroes them.
+ * zeroes them.  The class device has the DMA device's mask and bus limit
+ * (udmabuf_main.c), which are bus addresses: for the allocation it also
+ * borrows the DMA device's dma-ranges, so that behind a bus with a DMA
+ * offset the pages are checked as that device sees them.  The ranges
+ * belong to the DMA device (they go when it unbinds): borrowed for this
+ * call only.
  */
 static int udmabuf_buffer_get_cma(struct udmabuf_buffer *buf)
 {
-	buf->pages = dma_alloc_pages(buf->alloc_dev, buf->alloc_size,
-				     &buf->alloc_dma_addr, DMA_BIDIRECTIONAL,
+	struct device *dev = buf->alloc_dev;
+	bool borrowed = false;
+
+	if (dev != buf->dma_dev && !dev->dma_range_map &&
+	    !device_iommu_mapped(buf->dma_dev)) {
+		dev->dma_range_map = buf->dma_dev->dma_range_map;
+		borrowed = true;
+	}
+	buf->pages = dma_alloc_pages(dev, buf->alloc_size, &buf->alloc_dma_addr,
+				     DMA_BIDIRECTIONAL,
 				     GFP_KERNEL | __GFP_NOWARN);
+	if (borrowed)
+		dev->dma_range_map = NULL;
 	if (!buf->pages)
 		return -ENOMEM;
 	/* DMA-API debug (5.10..6.1) tracks this as a mapping: checked */
