@@ -304,18 +304,34 @@ static void udmabuf_buffer_put_pages(struct udmabuf_buffer *buf)
 		break;
 	}
 	buf->pages = NULL;
+	buf->source = UDMABUF_SRC_NONE;
 }
 
 /*
  * CMA pages through the DMA API of the class device (dma-direct: the
  * default CMA area, or the reusable region bound to it).  dma_alloc_pages()
- * zeroes them.
+ * zeroes them.  The class device has the DMA device's mask and bus limit
+ * (udmabuf_main.c), which are bus addresses: for the allocation it also
+ * borrows the DMA device's dma-ranges, so that behind a bus with a DMA
+ * offset the pages are checked as that device sees them.  The ranges
+ * belong to the DMA device (they go when it unbinds): borrowed for this
+ * call only.
  */
 static int udmabuf_buffer_get_cma(struct udmabuf_buffer *buf)
 {
-	buf->pages = dma_alloc_pages(buf->alloc_dev, buf->alloc_size,
-				     &buf->alloc_dma_addr, DMA_BIDIRECTIONAL,
+	struct device *dev = buf->alloc_dev;
+	bool borrowed = false;
+
+	if (dev != buf->dma_dev && !dev->dma_range_map &&
+	    !device_iommu_mapped(buf->dma_dev)) {
+		dev->dma_range_map = buf->dma_dev->dma_range_map;
+		borrowed = true;
+	}
+	buf->pages = dma_alloc_pages(dev, buf->alloc_size, &buf->alloc_dma_addr,
+				     DMA_BIDIRECTIONAL,
 				     GFP_KERNEL | __GFP_NOWARN);
+	if (borrowed)
+		dev->dma_range_map = NULL;
 	if (!buf->pages)
 		return -ENOMEM;
 	/* DMA-API debug (5.10..6.1) tracks this as a mapping: checked */
@@ -335,7 +351,10 @@ static int udmabuf_buffer_get_cma(struct udmabuf_buffer *buf)
  * mapping; for a parent device always a streaming mapping, which also
  * pushes the zeroes to RAM on a non-coherent device.  A mapping that the
  * DMA layer could only make through a bounce buffer is useless here (the
- * device would not see the buffer): refused.
+ * device would not see the buffer): refused.  So are pages that the device
+ * cannot reach at all without an IOMMU (outside its dma-ranges, e.g. RAM
+ * below a bus's DMA window, or above its mask with no bounce buffers):
+ * checked first, as dma_map_page() would warn and fail.
  */
 static int udmabuf_buffer_map(struct udmabuf_buffer *buf)
 {
@@ -347,6 +366,15 @@ static int udmabuf_buffer_map(struct udmabuf_buffer *buf)
 		udmabuf_buffer_sync(buf, 0, buf->alloc_size,
 				    DMA_BIDIRECTIONAL, true);
 		return 0;
+	}
+	if (!device_iommu_mapped(dev)) {
+		dma_addr_t first = phys_to_dma(dev, phys);
+		u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
+
+		if (first == DMA_MAPPING_ERROR ||
+		    buf->alloc_size - 1 > limit ||
+		    first > limit - (buf->alloc_size - 1))
+			return -ERANGE;
 	}
 	buf->dma_addr = dma_map_page(dev, buf->pages, 0, buf->alloc_size,
 				     DMA_BIDIRECTIONAL);

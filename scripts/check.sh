@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check.sh [TARGET...]   test the default targets (kernels.conf "default")
-# check.sh --all         test every target of scripts/kernels.conf
+# check.sh --all         test every target of scripts/kernels.conf, with
+#                        every boot of tests/boots.conf (UT_SET=all)
 #
 # Each target is built and booted by run-target.sh; JOBS (default 2) of them
 # run at once.  Their reports are printed whole, one target after the other
@@ -13,6 +14,8 @@ set -uo pipefail
 JOBS=${JOBS:-2}
 if [ "${1:-}" = --all ]; then
 	targets=$(conf_targets)
+	# and the boots of set "all" (tests/boots.conf)
+	export UT_SET=all
 elif [ $# -gt 0 ]; then
 	targets=$(echo "$@" | tr ',' ' ')
 else

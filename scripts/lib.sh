@@ -165,14 +165,24 @@ SRC=${UDMABUF_SRC_ROOT:-$REPO}
 BOOTS_CONF=$SRC/tests/boots.conf
 
 # boot_blocks: one line per block of tests/boots.conf: its number, its boot
-# name and its target globs, tab-separated.
+# name, its target globs and its set (default or all), tab-separated.
 boot_blocks() {
 	awk '
 		/^[ \t]*(#|$)/ { next }
-		$1 == "boot" { n++; name[n] = $2; globs[n] = "*"; next }
+		$1 == "boot" { n++; name[n] = $2; globs[n] = "*"; set[n] = "default"; next }
 		$1 == "targets" && n { $1 = ""; globs[n] = $0 }
-		END { for (i = 1; i <= n; i++) print i "\t" name[i] "\t" globs[i] }
+		$1 == "set" && n { set[n] = $2 }
+		END { for (i = 1; i <= n; i++) print i "\t" name[i] "\t" globs[i] "\t" set[i] }
 	' "$BOOTS_CONF"
+}
+
+# boot_wanted NAME SET: whether a block of boot NAME in SET runs now.  A
+# boot of set "all" runs under make check-all (check.sh --all exports
+# UT_SET=all), with UT_SET=all, or when UT_BOOTS names it.
+boot_wanted() {
+	[ "$2" = all ] || return 0
+	[ "${UT_SET:-}" = all ] && return 0
+	[[ " ${UT_BOOTS:-} " == *" $1 "* ]]
 }
 
 # boot_block TARGET NAME: the number of the first block of boot NAME whose
@@ -180,9 +190,10 @@ boot_blocks() {
 # have several blocks for different targets (other QEMU machines per
 # architecture under one boot name).
 boot_block() {
-	local t=$1 want=$2 i name globs g
-	while IFS=$'\t' read -r i name globs; do
+	local t=$1 want=$2 i name globs set g
+	while IFS=$'\t' read -r i name globs set; do
 		[ "$name" = "$want" ] || continue
+		[ -n "${BOOT_ALL_SETS:-}" ] || boot_wanted "$name" "$set" || continue
 		set -f
 		for g in $globs; do
 			# shellcheck disable=SC2053
@@ -197,7 +208,8 @@ boot_block() {
 	return 1
 }
 
-# boot_names TARGET: the boot configurations TARGET runs, "default" first.
+# boot_names TARGET: the boot configurations TARGET runs, "default" first
+# (with BOOT_ALL_SETS=1: those of set "all" too, whatever UT_SET says).
 boot_names() {
 	local t=$1 name
 	echo default
@@ -208,10 +220,11 @@ boot_names() {
 }
 
 # boot_conf NAME [TARGET]: sets B_MEMORY B_CMDLINE B_DTSI B_QEMU B_KMODS
-# B_DISK B_TIMEOUT B_ROOTFS from the block of boot NAME for TARGET (default $T).
+# B_DISK B_TIMEOUT B_ROOTFS B_MACHINE B_DTB_PKG B_CONSOLE B_TESTS from the
+# block of boot NAME for TARGET (default $T).
 boot_conf() {
 	B_MEMORY=512 B_CMDLINE='' B_DTSI='' B_QEMU='' B_KMODS='' B_DISK='' B_TIMEOUT=600
-	B_ROOTFS=''
+	B_ROOTFS='' B_MACHINE='' B_DTB_PKG='' B_CONSOLE='' B_TESTS=''
 	local key val blk
 	blk=$(boot_block "${2:-$T}" "$1") || blk=0
 	while IFS= read -r line; do
@@ -227,7 +240,11 @@ boot_conf() {
 		disk) B_DISK=$val ;;
 		timeout) B_TIMEOUT=$val ;;
 		rootfs) B_ROOTFS=$val ;;
-		targets) ;;
+		machine) B_MACHINE=$val ;;
+		dtb-from-package) B_DTB_PKG=$val ;;
+		console) B_CONSOLE=$val ;;
+		tests) B_TESTS=$val ;;
+		targets | set) ;;
 		*) die "tests/boots.conf: boot $1: unknown key '$key'" ;;
 		esac
 	done < <(awk -v k="$blk" '

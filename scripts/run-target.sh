@@ -288,17 +288,36 @@ pack() {
 	fi
 }
 
-# dtb BOOT: QEMU's own tree for this boot plus the boot's dtsi.
+# merge_dts BASE: the tree BASE, then every dtsi file of the boot
+merge_dts() {
+	local f
+	cat "$1" || return 1
+	for f in $B_DTSI; do
+		echo
+		cat "$SRC/$f" || return 1
+	done
+}
+
+# dtb BOOT: the base tree plus the boot's dtsi files, in order.  The base
+# is QEMU's own tree for this boot (-M virt,dumpdtb=...), or with
+# "dtb-from-package" a tree the kernel package ships
+# (usr/lib/linux-image-<version>/<path>).
 make_dtb() {
-	local boot=$1 d=$W/dt-$1
+	local boot=$1 d=$W/dt-$1 base
 	rm -rf "$d"
 	mkdir -p "$d"
 	{
-		# shellcheck disable=SC2086
-		"$A_QEMU" -M "$A_MACHINE,dumpdtb=$d/virt.dtb" -cpu "$A_CPU" \
-			-m "$B_MEMORY" -nographic -nic none $B_QEMU &&
-			dtc -q -I dtb -O dts -o "$d/virt.dts" "$d/virt.dtb" &&
-			{ cat "$d/virt.dts"; echo; cat "$SRC/$B_DTSI"; } >"$d/merged.dts" &&
+		if [ -n "$B_DTB_PKG" ]; then
+			base=$KROOT/usr/lib/linux-image-$KVER/$B_DTB_PKG
+			[ -s "$base" ] || { echo "no $base in the kernel package"; false; }
+		else
+			base=$d/virt.dtb
+			# shellcheck disable=SC2086
+			"$A_QEMU" -M "$A_MACHINE,dumpdtb=$base" -cpu "$A_CPU" \
+				-m "$B_MEMORY" -nographic -nic none $B_QEMU
+		fi &&
+			dtc -q -I dtb -O dts -o "$d/base.dts" "$base" &&
+			merge_dts "$d/base.dts" >"$d/merged.dts" &&
 			dtc -q -I dts -O dtb -o "$d/boot.dtb" "$d/merged.dts"
 	} >"$d/dtc.log" 2>&1 </dev/null || {
 		fail "boot:$boot" "device tree from $B_DTSI did not build" "$d/dtc.log"
@@ -311,13 +330,22 @@ make_dtb() {
 # boot_guest BOOT MODE: one QEMU run; its console in build/<T>/<BOOT>.console.log
 boot_guest() {
 	local boot=$1 mode=$2 append dtb='' args=() rc
-	append="console=$A_CONSOLE panic=-1 quiet printk.time=1 ut.boot=$boot ut.mode=$mode $B_CMDLINE"
-	if [ -n "$B_DTSI" ]; then
+	append="console=${B_CONSOLE:-$A_CONSOLE} panic=-1 quiet printk.time=1 ut.boot=$boot ut.mode=$mode"
+	# "tests": the tests of another boot run in this one
+	[ -n "$B_TESTS" ] && append="$append ut.tests=$B_TESTS"
+	append="$append $B_CMDLINE"
+	if [ -n "$B_DTSI" ] || [ -n "$B_DTB_PKG" ]; then
 		[ -n "$A_MACHINE" ] || { fail "boot:$boot" "dtsi given but $T has no device tree"; return 1; }
 		dtb=$(make_dtb "$boot") || return 1
 		args+=(-dtb "$dtb")
 	fi
-	[ -n "$A_MACHINE" ] && args+=(-M "$A_MACHINE" -cpu "$A_CPU")
+	# "machine": a board of its own (e.g. xlnx-zcu102), whose CPUs are
+	# part of the machine: no -cpu
+	if [ -n "$B_MACHINE" ]; then
+		args+=(-M "$B_MACHINE")
+	elif [ -n "$A_MACHINE" ]; then
+		args+=(-M "$A_MACHINE" -cpu "$A_CPU")
+	fi
 	if [ -n "$B_DISK" ]; then
 		# a fresh, zero-filled raw image per boot: the guest's /dev/vda;
 		# iommu_platform=on (modern virtio only) makes the guest's
@@ -343,7 +371,9 @@ boot_guest() {
 		-kernel "$VMLINUZ" -initrd "$W/$boot.cpio.gz" -append "$append" $B_QEMU)
 	echo "$A_QEMU ${args[*]}" >"$W/$boot.qemu.log"
 	BOOT_START=$(date +%s)
-	timeout -k 10 "$B_TIMEOUT" "$A_QEMU" "${args[@]}" </dev/null \
+	# no sound card of a board (xlnx-zcu102's DisplayPort) looks for a
+	# host audio device
+	QEMU_AUDIO_DRV=none timeout -k 10 "$B_TIMEOUT" "$A_QEMU" "${args[@]}" </dev/null \
 		>"$W/$boot.console.log" 2>>"$W/$boot.qemu.log"
 	rc=$?
 	BOOT_SECS=$(($(date +%s) - BOOT_START))
@@ -366,7 +396,7 @@ KERNEL_BAD='WARNING:|BUG:|Oops|[Cc]all [Tt]race|Kernel panic|kernel BUG|Unable t
 all_boots() {
 	local t
 	for t in $(conf_targets); do
-		boot_names "$t"
+		BOOT_ALL_SETS=1 boot_names "$t"
 	done | sort -u
 }
 

@@ -289,6 +289,21 @@ DT_TEST(B2_dt_dma_ranges_offset_unbind_while_open, "")
 	UT_ASSERT(bus < RAM_BASE);
 }
 
+/*
+ * A node behind a bus whose DMA window holds none of the pages the
+ * allocator gives (udmabuf-dma-window-bus): refused with one line naming
+ * the buffer, the other nodes unaffected, the module loads and unloads
+ * cleanly (the runner fails the test on any kernel warning or oops).
+ */
+DT_TEST(B2_dt_dma_window_out_of_reach_refused, UT_NOLOAD)
+{
+	UT_EQ(ut_load(""), 0);
+	UT_ASSERT(!tu_class_exists("bad-window"));
+	UT_LOG_HAS("udmabuf@41: bad-window: ");
+	expect_present("udmabuf-dt0", 0x100000);
+	UT_EQ(ut_unload(), 0);
+}
+
 /* the same rule for a plain node (no offset, no IOMMU): the usual case */
 DT_TEST(B1_dt_unbind_while_open_syncs_enodev, "")
 {

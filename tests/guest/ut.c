@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ut runner: see ut.h.  Usage:
- *   udmabuf-test [--boot NAME] [--only PREFIX[,PREFIX...]] [--tag TAG] [--list]
+ *   udmabuf-test [--boot NAME[,NAME...]] [--only PREFIX[,PREFIX...]] [--tag TAG]
+ *                [--list]
  *   udmabuf-test --boots
+ * --boot runs the tests bound to these boots (default: "default").
  * --list prints the ids the same options would run, one a line; --boots
  * prints every boot name any test is bound to, with its number of tests
  * ("<boot> <n>"), so that the host can check them against tests/boots.conf.
@@ -318,6 +320,24 @@ static int matches(const char *id, const char *only)
 	return 0;
 }
 
+/* whether boot is one of the names of list (NAME[,NAME...], whole names) */
+static int boot_in(const char *boot, const char *list)
+{
+	size_t len = strlen(boot);
+	const char *p = list;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == len && strncmp(boot, p, n) == 0)
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 static int cmp_tests(const void *a, const void *b)
 {
 	const struct ut_test *x = *(const struct ut_test *const *)a;
@@ -582,7 +602,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--boots"))
 			boots = 1;
 		else {
-			fprintf(stderr, "usage: %s [--boot NAME] [--only "
+			fprintf(stderr, "usage: %s [--boot NAME,...] [--only "
 				"PREFIX,...] [--tag TAG] [--list] | --boots\n",
 				argv[0]);
 			return 2;
@@ -611,7 +631,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		const struct ut_test *t = tests[i];
 
-		if (strcmp(boot_of(t), boot) || !matches(t->id, only))
+		if (!boot_in(boot_of(t), boot) || !matches(t->id, only))
 			continue;
 		if (list) {
 			printf("%s\n", t->id);
