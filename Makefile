@@ -17,6 +17,9 @@
 #   make check-package | check-intree | check-yocto | check-install
 #                                         packaging tests (docs/packaging.md;
 #                                         set up by scripts/setup.sh --pkg)
+#   make ci                               what CI runs: lint, the packaging
+#                                         tests and check-all (scripts/ci.sh;
+#                                         set up by scripts/setup.sh --all --pkg)
 #   make lib | tools | user                libudmabuf and the udmabuf command
 #   make install-user [PREFIX=/usr/local]  ... installed (see "user space")
 #
@@ -70,7 +73,7 @@ KERNEL_RELEASE    = $(firstword $(shell modinfo -F vermagic $(DRIVER)/$(MODULE) 
 
 .PHONY: all modules modules_install install clean distclean \
 	setup check check-all demo demo-dma bench lint lib tools user install-user \
-	package check-package check-install check-intree check-yocto
+	package check-package check-install check-intree check-yocto ci
 
 all: modules
 
@@ -273,3 +276,8 @@ check-intree:
 # contrib/yocto/u-dma-buf_git.bb's build and install steps, arm64 6.1
 check-yocto:
 	@scripts/check-yocto.sh
+
+# CI (.ci/run): lint, check-package, check-intree, check-yocto, check-all,
+# each to its end; last line the sum "N passed, M failed"
+ci:
+	@scripts/ci.sh
