@@ -273,3 +273,16 @@ check-intree:
 # contrib/yocto/u-dma-buf_git.bb's build and install steps, arm64 6.1
 check-yocto:
 	@scripts/check-yocto.sh
+
+# ---- the fuzzer (tests/fuzz, docs/testing.md "Fuzzing"): each of
+# FUZZ_TARGETS booted and fuzzed for FUZZ_SECONDS (its 32-bit build a third
+# of that more) with FUZZ_SEED (default: the time); non-zero on a finding
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= x86_64-6.1 arm64-6.1
+.PHONY: fuzz
+fuzz:
+	@rc=0; for t in $(FUZZ_TARGETS); do \
+		echo "== $$t"; \
+		FUZZ_SECONDS=$(FUZZ_SECONDS) $(if $(FUZZ_SEED),FUZZ_SEED=$(FUZZ_SEED)) \
+			scripts/run-target.sh --fuzz $$t || rc=1; \
+	done; exit $$rc
