@@ -714,7 +714,8 @@ static void op_export(char **a, int n)
 		(x.flags & O_ACCMODE) != 3 && x.offset % (uint64_t)page == 0 &&
 		x.offset < bsize && end > x.offset && end <= bsize &&
 		(x.size % (uint64_t)page == 0 || end == bsize);
-	if (check(r, errno, valid, valid ? E(EOPNOTSUPP, EMFILE, ENOMEM) :
+	/* EBUSY: x86 while an O_SYNC (uncached) mapping lives (design.md) */
+	if (check(r, errno, valid, valid ? E(EOPNOTSUPP, EMFILE, ENOMEM, EBUSY) :
 		  E(EINVAL)))
 		return;
 	if (d->kind != K_NONE)
@@ -807,7 +808,8 @@ static void op_rw(char **a, int n)
 	}
 	acc = fcntl(fd, F_GETFL) & O_ACCMODE;
 	if ((wr && acc == O_RDONLY) || (!wr && acc == O_WRONLY) || acc == 3) {
-		check(r, errno, 0, E(EBADF));
+		/* pread/pwrite refuse a negative position first */
+		check(r, errno, 0, positioned && pos < 0 ? E(EINVAL) : E(EBADF));
 		return;
 	}
 	if (!positioned)
@@ -830,7 +832,7 @@ static void op_rw(char **a, int n)
 		check(r, errno, 0, E(EINVAL));
 		return;
 	}
-	if (!p || room == 0 || (strcmp(mode, "ok") && !(wr && !strcmp(mode, "ro")))) {
+	if (!p || room == 0 || (!wr && !strcmp(mode, "ro"))) {
 		/* faulting buffer: EFAULT, or nothing to do at/after the end */
 		if ((uint64_t)pos >= s->size && r == 0 && !wr)
 			return;
@@ -1014,7 +1016,8 @@ static void op_madvise(const char *ms, const char *adv)
 	r = madvise(m->addr, m->len, advice);
 	if (check(r, errno, 1,
 		  E(EINVAL, ENOMEM, EAGAIN, EPERM, EFAULT, EIO, EBUSY,
-		    EOPNOTSUPP, EHWPOISON)) == 0 &&
+		    EOPNOTSUPP, EHWPOISON, EACCES,
+		    ENODEV /* MADV_REMOVE: no fallocate on a device */)) == 0 &&
 	    (advice == MADV_DONTFORK || advice == MADV_WIPEONFORK))
 		m->fork_unsure = 1;
 }
@@ -1068,6 +1071,7 @@ static void op_touch(const char *ms, const char *offs, const char *rw)
 		return;
 	off = (uint64_t)num(offs) % m->len;
 	sig = access_at(m->addr + off, wr);
+	last_ok = sig == 0;
 	exp = expected(m, off, wr);
 	if (!(outcome_bit(sig) & exp))
 		note("%s at offset %ju of a mapping (prot %d, file offset %ju, "
@@ -1106,6 +1110,7 @@ static void op_fork(const char *ms, const char *offs)
 		note("waitpid: %s", ename(errno));
 		return;
 	}
+	last_ok = !WIFSIGNALED(st);
 	if (!(outcome_bit(WIFSIGNALED(st) ? WTERMSIG(st) : 0) & exp))
 		note("a forked child reading offset %ju of a mapping (prot %d, "
 		     "file offset %ju, object %ju): %s", (uintmax_t)off, m->prot,
@@ -1599,18 +1604,75 @@ static void gen_ioctl(char *o, size_t len)
 						  sync_arg() : interesting()));
 }
 
+static int reload_next;
+static char queue[4][256];
+static int queued;
+
+/* a short chain of good ops, so that random ones meet live state */
+static void gen_scenario(void)
+{
+	unsigned int s = rn(3), m = rn(2), e = 3 + rn(3), f = rn(3);
+	const char *name = rn(2) ? "udmabuf0" : "udmabuf1";
+	uint64_t len = (uint64_t)page * (rn(3) + 1), off = (uint64_t)page * rn(3);
+
+	queued = 0;
+	if (rn(3) == 0) {
+		snprintf(queue[queued++], 256, "mgr create fz%u %u%s", f,
+			 PICK(((const unsigned int[]){ 4096, 12289, 65536, 1048576 })),
+			 PICK(((const char *const[]){ "", " quirk-mmap-page",
+				" sync-mode=4", " sync-always=1",
+				" quirk-mmap-off", " auto-delete=1" })));
+		snprintf(queue[queued++], 256, "open %u fz%u %d", s, f,
+			 rn(3) ? O_RDWR : O_RDWR | O_SYNC);
+	} else {
+		snprintf(queue[queued++], 256, "open %u %s %d", s, name,
+			 rn(3) ? O_RDWR : O_RDWR | O_SYNC);
+	}
+	if (rn(2)) {
+		snprintf(queue[queued++], 256, "export %u %u 0x%x 0 %ju", e, s,
+			 PICK(((const int[]){ O_RDWR, O_RDWR | O_CLOEXEC,
+				O_RDWR | O_SYNC })), rn(2) ? (uintmax_t)off : 0);
+		s = e;
+		off = 0;
+	}
+	snprintf(queue[queued++], 256, "mmap %u %u %ju %ju 3 0x1", m, s,
+		 (uintmax_t)len, (uintmax_t)off);
+}
+
 static void gen_op(char *o, size_t len)
 {
-	unsigned int s = rn(NSLOTS), m = rn(NMAPS);
+	if (!queued && rn(6) == 0)
+		gen_scenario();
+	if (queued) {
+		snprintf(o, len, "%s", queue[0]);
+		memmove(queue[0], queue[1], sizeof(queue[0]) * 3);
+		queued--;
+		return;
+	}
+	/* mostly the first slots and maps, so that ops meet each other */
+	unsigned int s = rn(4) ? rn(3) : rn(NSLOTS);
+	unsigned int m = rn(4) ? rn(2) : rn(NMAPS);
 
+	if (reload_next) {
+		/* most hostile loads are followed by a good one */
+		reload_next = 0;
+		if (rn(4)) {
+			snprintf(o, len, "load " BASE_PARAMS);
+			return;
+		}
+	}
 	switch (rn(40)) {
 	case 0:
+		if (rn(2))
+			goto mgr;
 		gen_load(o, len);
+		reload_next = 1;
 		break;
 	case 1:
 		snprintf(o, len, "%s", rn(2) ? "unload" : "mgrclose");
 		break;
 	case 2: case 3: case 4: case 5: case 6:
+mgr:
 		gen_mgr(o, len);
 		break;
 	case 7:
@@ -1624,8 +1686,9 @@ static void gen_op(char *o, size_t len)
 		gen_sysfs(o, len);
 		break;
 	case 12: case 13: case 14: case 15:
-		snprintf(o, len, "open %u %s %d", s, PICK(path_names),
-			 PICK(((const int[]){ O_RDWR, O_RDWR, O_RDWR | O_SYNC,
+		snprintf(o, len, "open %u %s %d", s, rn(2) ? (rn(2) ? "udmabuf0" :
+			 "udmabuf1") : PICK(path_names),
+			 rn(2) ? O_RDWR : PICK(((const int[]){ O_RDWR, O_RDWR | O_SYNC,
 				O_RDONLY, O_WRONLY, O_RDWR | O_NONBLOCK,
 				O_RDWR | O_APPEND, 3, O_RDONLY | O_SYNC })));
 		break;
@@ -1636,20 +1699,20 @@ static void gen_op(char *o, size_t len)
 		gen_ioctl(o, len);
 		break;
 	case 21: case 22:
-		snprintf(o, len, "export %u %u 0x%jx %ju %ju", s, rn(NSLOTS),
+		snprintf(o, len, "export %u %u 0x%jx %ju %ju", rn(NSLOTS), s,
 			 (uintmax_t)PICK(((const uint64_t[]){ O_RDWR, O_RDWR,
 				O_RDONLY, O_RDWR | O_CLOEXEC, O_RDWR | O_SYNC,
 				3, O_WRONLY, 0x100000002ULL, O_RDWR | O_APPEND,
 				0xffffffffULL })),
-			 (uintmax_t)(rn(2) ? (uint64_t)page * rn(20) : interesting()),
-			 (uintmax_t)(rn(2) ? (uint64_t)page * rn(18) : interesting()));
+			 (uintmax_t)(rn(4) ? (uint64_t)page * rn(3) : interesting()),
+			 (uintmax_t)(rn(4) ? (uint64_t)page * rn(3) : interesting()));
 		break;
 	case 23:
-		snprintf(o, len, "dbsync %u %ju", s, (uintmax_t)(rn(3) ?
+		snprintf(o, len, "dbsync %u %ju", rn(3) ? 3 + rn(3) : s, (uintmax_t)(rn(3) ?
 			 (uint64_t)rn(8) : interesting()));
 		break;
 	case 24:
-		snprintf(o, len, "dbname %u %s %s", s, ptr_mode(),
+		snprintf(o, len, "dbname %u %s %s", rn(3) ? 3 + rn(3) : s, ptr_mode(),
 			 PICK(((const char *const[]){ "fz", "",
 			 "0123456789012345678901234567890",
 			 "01234567890123456789012345678901", "a\\x0ab",
@@ -1672,9 +1735,10 @@ static void gen_op(char *o, size_t len)
 		break;
 	case 29: case 30: case 31: case 32:
 		snprintf(o, len, "mmap %u %u %ju %ju %d 0x%x", m, s,
-			 (uintmax_t)(rn(3) ? (uint64_t)page * (rn(20) + 1) -
+			 (uintmax_t)(rn(4) ? (uint64_t)page * (rn(2) ? rn(4) + 1 : rn(20) + 1) -
 				     (rn(4) ? 0 : rn(100)) : interesting()),
-			 (uintmax_t)(rn(3) ? (uint64_t)page * rn(18) : interesting()),
+			 (uintmax_t)(rn(4) ? (uint64_t)page * (rn(2) ? rn(3) : rn(18)) :
+				     interesting()),
 			 rn(4) ? 3 : (int)rn(9),
 			 rn(3) ? MAP_SHARED : PICK(((const int[]){ MAP_PRIVATE,
 				MAP_SHARED | MAP_POPULATE, MAP_SHARED | MAP_LOCKED,
@@ -1723,6 +1787,8 @@ static int gen_batch(uint64_t seed, uint64_t batch, char **ops, int n)
 	char o[LINE_MAX_LEN];
 
 	rng_state = batch_seed(seed, batch);
+	reload_next = 0;
+	queued = 0;
 	for (int i = 0; i < n; i++) {
 		o[0] = '\0';
 		gen_op(o, sizeof(o));
