@@ -13,6 +13,8 @@
 #   make demo-dma [DEMO_TARGET=<name>]    examples/edu-dma/edu-uio with a real
 #                                         DMA device (QEMU edu) in a VM
 #   make bench [BENCH_TARGETS="<name> ..."]
+#   make fuzz [FUZZ_SECONDS=300] [FUZZ_SEED=<n>] [FUZZ_TARGETS="<name> ..."]
+#                                         tests/fuzz/udmabuf-fuzz in a guest
 #   make package                          Debian packages into build/pkg/ (+ lintian)
 #   make check-package | check-intree | check-yocto | check-install
 #                                         packaging tests (docs/packaging.md;
@@ -69,7 +71,7 @@ DEPMOD           ?= /sbin/depmod
 KERNEL_RELEASE    = $(firstword $(shell modinfo -F vermagic $(DRIVER)/$(MODULE) 2>/dev/null))
 
 .PHONY: all modules modules_install install clean distclean \
-	setup check check-all demo demo-dma bench lint lib tools user install-user \
+	setup check check-all demo demo-dma bench fuzz lint lib tools user install-user \
 	package check-package check-install check-intree check-yocto
 
 all: modules

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The fuzzer's corpus (#13): every op sequence of tests/fuzz/corpus/*.txt
- * (past findings and hand-written edge cases of each interface, packed into
- * the initramfs as /usr/share/udmabuf-tests/fuzz/) replayed by
+ * The fuzzer's corpus (#13): every op sequence of tests/fuzz/corpus/
+ * (<name>.txt: past findings and hand-written edge cases of each interface,
+ * packed into the initramfs as /usr/share/udmabuf-tests/fuzz/) replayed by
  * udmabuf-fuzz --replay, and by udmabuf-fuzz32 (the 32-bit build: compat
  * ioctls) where the target has one.  Any finding fails the test: an
  * unexpected errno or result, a wrong signal on a mapping access, a kernel
