@@ -814,10 +814,10 @@ fuzz_run() {
 	local secs=${FUZZ_SECONDS:-300} seed=${FUZZ_SEED:-$(date +%s)} log rc=0
 	local csecs=$((secs / 3))
 	[ -n "$A_CC32" ] || csecs=0
-	build_module >"$W/fuzz-build.txt" && build_guest >>"$W/fuzz-build.txt" || {
+	if ! { build_module && build_guest; } >"$W/fuzz-build.txt"; then
 		cat "$W/fuzz-build.txt"
 		return 1
-	}
+	fi
 	boot_conf default "$T"
 	pack default >>"$W/fuzz-build.txt" || { cat "$W/fuzz-build.txt"; return 1; }
 	B_CMDLINE="$B_CMDLINE ut.fuzz_seconds=$secs ut.fuzz_seed=$seed ut.fuzz_compat_seconds=$csecs"
