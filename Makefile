@@ -13,6 +13,8 @@
 #   make demo-dma [DEMO_TARGET=<name>]    examples/edu-dma/edu-uio with a real
 #                                         DMA device (QEMU edu) in a VM
 #   make bench [BENCH_TARGETS="<name> ..."]
+#   make fuzz [FUZZ_SECONDS=300] [FUZZ_SEED=<n>] [FUZZ_TARGETS="<name> ..."]
+#                                         tests/fuzz/udmabuf-fuzz in a guest
 #   make package                          Debian packages into build/pkg/ (+ lintian)
 #   make check-package | check-intree | check-yocto | check-install
 #                                         packaging tests (docs/packaging.md;
@@ -72,7 +74,7 @@ DEPMOD           ?= /sbin/depmod
 KERNEL_RELEASE    = $(firstword $(shell modinfo -F vermagic $(DRIVER)/$(MODULE) 2>/dev/null))
 
 .PHONY: all modules modules_install install clean distclean \
-	setup check check-all demo demo-dma bench lint lib tools user install-user \
+	setup check check-all demo demo-dma bench fuzz lint lib tools user install-user \
 	package check-package check-install check-intree check-yocto ci
 
 all: modules
@@ -281,3 +283,16 @@ check-yocto:
 # each to its end; last line the sum "N passed, M failed"
 ci:
 	@scripts/ci.sh
+
+# ---- the fuzzer (tests/fuzz, docs/testing.md "Fuzzing"): each of
+# FUZZ_TARGETS booted and fuzzed for FUZZ_SECONDS (its 32-bit build a third
+# of that more) with FUZZ_SEED (default: the time); non-zero on a finding
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= x86_64-6.1 arm64-6.1
+.PHONY: fuzz
+fuzz:
+	@rc=0; for t in $(FUZZ_TARGETS); do \
+		echo "== $$t"; \
+		FUZZ_SECONDS=$(FUZZ_SECONDS) $(if $(FUZZ_SEED),FUZZ_SEED=$(FUZZ_SEED)) \
+			scripts/run-target.sh --fuzz $$t || rc=1; \
+	done; exit $$rc

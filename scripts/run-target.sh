@@ -4,6 +4,11 @@
 # run-target.sh --demo-dma TARGET  the same with the "edu" boot of
 #                             tests/boots.conf and scripts/guest/demo-dma.sh
 # run-target.sh --bench TARGET  figures, not tests (see "bench" below)
+# run-target.sh --fuzz TARGET   tests/fuzz/udmabuf-fuzz (and its 32-bit
+#                             build where there is one) for FUZZ_SECONDS
+#                             (default 300; the 32-bit build a third of it)
+#                             with FUZZ_SEED (default: the time); fails on
+#                             any finding (see "fuzz" below)
 #
 # Test mode prints the target's report on stdout (PASS/FAIL/SKIP lines with
 # the target as a tag) and writes "pass fail skip" to $UT_COUNTS (default
@@ -26,12 +31,12 @@ set -uo pipefail
 
 MODE='test'
 case "${1:-}" in
---demo | --demo-dma | --bench)
+--demo | --demo-dma | --bench | --fuzz)
 	MODE=${1#--}
 	shift
 	;;
 esac
-[ $# -eq 1 ] || die "usage: $0 [--demo|--bench] TARGET"
+[ $# -eq 1 ] || die "usage: $0 [--demo|--bench|--fuzz] TARGET"
 T=$1
 load_target "$T"
 W=$BUILD/$T
@@ -168,6 +173,11 @@ build_guest() {
 		gcc_static "$A_CC32" "$g/udmabuf-test32" "$SRC"/tests/guest/*.c \
 			"$W/user32/libudmabuf.a" || ok=1
 	fi
+	# the fuzzer (tests/fuzz), also 32-bit: compat ioctls
+	gcc_static "$A_CC" "$g/udmabuf-fuzz" "$SRC"/tests/fuzz/udmabuf-fuzz.c || ok=1
+	if [ -n "$A_CC32" ]; then
+		gcc_static "$A_CC32" "$g/udmabuf-fuzz32" "$SRC"/tests/fuzz/udmabuf-fuzz.c || ok=1
+	fi
 	# the guest programs, and the examples users copy (examples/*/*.c,
 	# e.g. examples/edu-dma/edu-uio.c: /bin/edu-uio), built the same way
 	for p in "$SRC"/tests/guest/progs/*.c "$SRC"/examples/*/*.c; do
@@ -260,6 +270,9 @@ pack() {
 		cp "$W"/src/tests/kmod/*.ko "$d/lib/modules/"
 	fi
 	cp "$W"/guest/* "$d/bin/"
+	# the fuzzer's corpus, replayed by tests/guest/t_fuzz.c
+	mkdir -p "$d/usr/share/udmabuf-tests/fuzz"
+	cp "$SRC"/tests/fuzz/corpus/*.txt "$d/usr/share/udmabuf-tests/fuzz/"
 	if [ -n "$B_KMODS" ]; then
 		# shellcheck disable=SC2086
 		add_kmods "$d" $B_KMODS >"$W/tail.txt" 2>&1 || {
@@ -825,7 +838,55 @@ bench_report() {
 	}' "$1"
 }
 
+# ------------------------------------------------------------- fuzz
+# fuzz_run: the default boot in fuzz mode (scripts/guest/init runs
+# udmabuf-fuzz, then udmabuf-fuzz32); prints the fuzzer's lines, fails on
+# a finding, a kernel log splat or a guest that did not finish.
+fuzz_run() {
+	local secs=${FUZZ_SECONDS:-300} seed=${FUZZ_SEED:-$(date +%s)} log rc=0
+	local csecs=$((secs / 3))
+	[ -n "$A_CC32" ] || csecs=0
+	if ! { build_module && build_guest; } >"$W/fuzz-build.txt"; then
+		cat "$W/fuzz-build.txt"
+		return 1
+	fi
+	boot_conf default "$T"
+	pack default >>"$W/fuzz-build.txt" || { cat "$W/fuzz-build.txt"; return 1; }
+	B_CMDLINE="$B_CMDLINE ut.fuzz_seconds=$secs ut.fuzz_seed=$seed ut.fuzz_compat_seconds=$csecs"
+	B_TIMEOUT=$((secs + csecs + 600))
+	echo "fuzzing $T for $secs s (+ $csecs s 32-bit), seed $seed; console ${W#"$REPO"/}/default.console.log"
+	boot_guest default fuzz
+	log=$W/default.console.log
+	section "$log" FUZZ >"$W/fuzz.txt"
+	cat "$W/fuzz.txt"
+	grep -q '^FUZZ-FINDING' "$W/fuzz.txt" && rc=1
+	{
+		section "$log" KMSG | sed 's/^[^;]*;//'
+		grep -aE "^\\[ *[0-9]+\\.[0-9]+\\]" "$log"
+	} | grep -E -B 2 -A 12 "$KERNEL_BAD" | head -n 40 >"$W/tail.txt"
+	if [ -s "$W/tail.txt" ]; then
+		echo "FAIL [$T] fuzz: the kernel log shows a warning, bug or oops:"
+		sed 's/^/    /' "$W/tail.txt"
+		rc=1
+	fi
+	if ! grep -q '^UT-END rc=' "$log"; then
+		echo "FAIL [$T] fuzz: the guest did not finish (a crash or a hang); last lines:"
+		tail -n 30 "$log" | sed 's/^/    /'
+		echo "    the batch that ran last: the last FUZZ-BATCH line above;"
+		echo "    print it with: udmabuf-fuzz --print --seed $seed --batch-no <n>"
+		rc=1
+	elif ! grep -q '^UT-END rc=0$' "$log"; then
+		rc=1
+	fi
+	[ $rc = 0 ] && echo "PASS [$T] fuzz: no finding" || echo "FAIL [$T] fuzz: see above"
+	return $rc
+}
+
 # ------------------------------------------------------------------ main
+if [ "$MODE" = fuzz ]; then
+	fuzz_run
+	exit
+fi
 # demo and bench: one boot ("default"; "edu" for demo-dma), print what the
 # guest shows between UT-<MODE>-BEGIN and -END
 if [ "$MODE" != test ]; then
