@@ -689,7 +689,7 @@ static void stress_x(int secs)
 
 	tu_catch_faults();
 	UT_OK(ut_load("info_enable=0"));
-	stress_round_x(1);	/* warm-up: caches reach their steady size */
+	stress_round_x(2);	/* warm-up: caches reach their steady size */
 	before = tu_mem_settled_x();
 	su0 = sunreclaim_kib();
 	stress_round_x(secs);
