@@ -216,9 +216,8 @@ static void leak_check_x(const char *what)
 
 	if (access(KMEMLEAK, F_OK))
 		return;
-	/* an object is reported once it is older than 5 s: wait, scan twice */
+	/* an object is reported once it is older than 5 s */
 	sleep(6);
-	leak_read_x(rep, sizeof(rep));
 	leak_read_x(rep, sizeof(rep));
 	/* "unreferenced object 0xffff888003a5c000 (size 64):" */
 	for (p = rep; (p = strstr(p, "unreferenced object 0x")); p++) {
