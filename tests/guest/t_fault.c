@@ -343,10 +343,11 @@ static void export_undo(void *arg)
 
 static void fault_end_x(const char *what, const struct tu_meminfo *before)
 {
-	struct tu_meminfo after = tu_mem_settled_shrunk_x();
+	struct tu_meminfo after;
 
+	leak_check_x(what);	/* the precise check first */
+	after = tu_mem_settled_shrunk_x();
 	tu_mem_expect_back_x(what, before, &after);
-	leak_check_x(what);
 }
 
 /*
