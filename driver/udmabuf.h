@@ -29,6 +29,7 @@
 #include <linux/uidgid.h>
 
 struct device_node;
+struct seq_file;
 
 #define UDMABUF_DRIVER_NAME	"u-dma-buf"
 /*
@@ -225,7 +226,7 @@ int udmabuf_device_delete_owned(const struct device *dev, const char *name,
 				enum udmabuf_origin origin,
 				struct device *log_dev);
 void udmabuf_device_delete(struct udmabuf_device *udev);
-size_t udmabuf_device_list(char *buf, size_t len);
+void udmabuf_device_list(struct seq_file *m);
 void udmabuf_claim_minor(int minor);
 int udmabuf_device_create_bound(const struct udmabuf_config *cfg,
 				struct device *parent, struct device *log_dev);

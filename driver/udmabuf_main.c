@@ -11,6 +11,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/seq_file.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/slab.h>
@@ -603,19 +604,16 @@ void udmabuf_device_file_closed(const struct file *file)
 }
 
 /* "<name> <size> <phys_addr>\n" per buffer, for reading the manager */
-size_t udmabuf_device_list(char *buf, size_t len)
+void udmabuf_device_list(struct seq_file *m)
 {
 	struct udmabuf_device *udev;
-	size_t n = 0;
 
 	mutex_lock(&udmabuf_list_lock);
 	list_for_each_entry(udev, &udmabuf_devices, list)
 		if (device_is_registered(&udev->dev))
-			n += scnprintf(buf + n, len - n, "%s %llu %pad\n",
-				       dev_name(&udev->dev), udev->buf.size,
-				       &udev->buf.dma_addr);
+			seq_printf(m, "%s %llu %pad\n", dev_name(&udev->dev),
+				   udev->buf.size, &udev->buf.dma_addr);
 	mutex_unlock(&udmabuf_list_lock);
-	return n;
 }
 
 static void udmabuf_delete_all(void)

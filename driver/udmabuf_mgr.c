@@ -5,12 +5,15 @@
  *   create <name> <size> [key=value ...] [quirk-mmap-<mode>]
  *   delete <name>
  *
- * One command per write(2); reading lists the buffers.  Options use the
- * device-tree property names (udmabuf_config.c).
+ * One command per write(2); reading lists the buffers (a snapshot taken
+ * when a read starts at offset 0, so that a list read in pieces while
+ * buffers come and go never has torn lines).  Options use the device-tree
+ * property names (udmabuf_config.c).
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -235,18 +238,25 @@ out:
 	return ret ? ret : count;
 }
 
-static ssize_t udmabuf_mgr_read(struct file *file, char __user *ubuf,
-				size_t count, loff_t *ppos)
+static int udmabuf_mgr_show(struct seq_file *m, void *v)
 {
-	size_t size = UDMABUF_MINORS * (UDMABUF_NAME_MAX + 48);
-	char *list = kvmalloc(size, GFP_KERNEL);
-	ssize_t ret;
+	udmabuf_device_list(m);
+	return 0;
+}
 
-	if (!list)
-		return -ENOMEM;
-	ret = simple_read_from_buffer(ubuf, count, ppos, list,
-				      udmabuf_device_list(list, size));
-	kvfree(list);
+/*
+ * misc_open() left the miscdevice in private_data, which single_open()
+ * wants empty; seq_open() clears FMODE_PWRITE, which writes of commands
+ * with pwrite(2) had before: kept.
+ */
+static int udmabuf_mgr_open(struct inode *inode, struct file *file)
+{
+	fmode_t pwrite = file->f_mode & FMODE_PWRITE;
+	int ret;
+
+	file->private_data = NULL;
+	ret = single_open(file, udmabuf_mgr_show, NULL);
+	file->f_mode |= pwrite;
 	return ret;
 }
 
@@ -254,15 +264,16 @@ static ssize_t udmabuf_mgr_read(struct file *file, char __user *ubuf,
 static int udmabuf_mgr_release(struct inode *inode, struct file *file)
 {
 	udmabuf_device_file_closed(file);
-	return 0;
+	return single_release(inode, file);
 }
 
 static const struct file_operations udmabuf_mgr_fops = {
 	.owner = THIS_MODULE,
+	.open = udmabuf_mgr_open,
 	.release = udmabuf_mgr_release,
-	.read = udmabuf_mgr_read,
+	.read = seq_read,
 	.write = udmabuf_mgr_write,
-	.llseek = default_llseek,
+	.llseek = seq_lseek,
 };
 
 static struct miscdevice udmabuf_mgr_misc = {

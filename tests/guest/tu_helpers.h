@@ -150,6 +150,12 @@ struct tu_meminfo {
 /* drop the page cache and reclaimable slab, let RCU frees happen, read */
 struct tu_meminfo tu_mem_settled_x(void);
 /*
+ * The same after every slab cache was shrunk (/sys/kernel/slab/<c>/shrink):
+ * a KASAN kernel keeps freed objects in its quarantine (hundreds of KiB
+ * after 1,000 creates) until a shrink of their cache flushes them.
+ */
+struct tu_meminfo tu_mem_settled_shrunk_x(void);
+/*
  * Fail unless MemFree (with the per-CPU lists, without Shmem), CmaFree and
  * Slab of b are back to a's within the tolerances; the figures go to the
  * kernel log either way.
