@@ -145,6 +145,7 @@ uint64_t tu_mem_total_bytes(void);	/* MemTotal; fails the test if unread */
 struct tu_meminfo {
 	long long memfree, cmafree, slab;	/* KiB; cmafree -1: no CMA */
 	long long pcp, shmem;			/* KiB */
+	long long dm4k, dm2m;	/* x86 DirectMap4k/2M, KiB; -1 elsewhere */
 };
 
 /* drop the page cache and reclaimable slab, let RCU frees happen, read */
@@ -156,9 +157,12 @@ struct tu_meminfo tu_mem_settled_x(void);
  */
 struct tu_meminfo tu_mem_settled_shrunk_x(void);
 /*
- * Fail unless MemFree (with the per-CPU lists, without Shmem), CmaFree and
+ * Fail unless MemFree (+ the per-CPU lists, + Shmem), CmaFree and
  * Slab of b are back to a's within the tolerances; the figures go to the
- * kernel log either way.
+ * kernel log either way.  On x86, MemFree may also lack the page tables of
+ * linear-map splits made meanwhile (DirectMap4k/2M grew): set_memory_uc/wc
+ * for UC-/WC mappings split large pages of the linear map, and the kernel
+ * keeps the split (one 4 KiB table per 2 MiB or 1 GiB page split).
  */
 void tu_mem_expect_back_x(const char *what, const struct tu_meminfo *a,
 			  const struct tu_meminfo *b);
