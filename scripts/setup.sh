@@ -46,13 +46,13 @@ HOST_PKGS=(
 	qemu-system-x86 qemu-system-arm qemu-system-misc busybox-static
 	linux-source-6.1 debootstrap libelf1 libssl3 pahole
 	python3
-	cppcheck clang clang-tidy shellcheck python3-mypy python3-pyflakes
+	cppcheck clang clang-tidy shellcheck python3-mypy python3-pyflakes python3-numpy
 )
 # --pkg: building and linting the Debian packages, the in-tree kernel build
 # (kconfig needs flex and bison, objtool libelf-dev), the package test's
 # disk image (mkfs.ext4 -d)
 PKG_HOST_PKGS=(
-	dpkg-dev debhelper dh-dkms lintian
+	build-essential dpkg-dev debhelper dh-dkms lintian
 	flex bison bc libelf-dev libssl-dev e2fsprogs
 )
 

@@ -63,6 +63,16 @@ static void roundtrip_x(const char *name, size_t size, uint64_t seed)
 	free(got);
 }
 
+/* fail: the buffer of a node is missing; name the buffers there are */
+static void missing_x(const char *name)
+{
+	static char present[2048];
+
+	tu_class_list(present, sizeof(present));
+	UT_FAIL("expected buffer \"%s\" from the user's node; present: %s",
+		name, present);
+}
+
 /* B3: the user's reusable region, all of it, at the region's address */
 UT_TEST_BOOT(B3_zcu102_user_region_buffer, "", ZCU_BOOT)
 {
@@ -70,8 +80,7 @@ UT_TEST_BOOT(B3_zcu102_user_region_buffer, "", ZCU_BOOT)
 
 	expect_zcu102_x();
 	if (!tu_class_exists(name))
-		UT_FAIL("expected buffer \"%s\" from the user's node; present: %s",
-			name, ({ static char l[2048]; tu_class_list(l, sizeof(l)); l; }));
+		missing_x(name);
 	UT_ASSERT(tu_dev_exists(name));
 	UT_EQU(ut_sysfs_u64(name, "size"), IMG_SIZE);
 	UT_EQU(ut_sysfs_u64(name, "phys_addr"), IMG_BASE);
@@ -87,8 +96,7 @@ UT_TEST_BOOT(B3_zcu102_default_cma_buffer, "", ZCU_BOOT)
 
 	expect_zcu102_x();
 	if (!tu_class_exists(name))
-		UT_FAIL("expected buffer \"%s\" from the user's node; present: %s",
-			name, ({ static char l[2048]; tu_class_list(l, sizeof(l)); l; }));
+		missing_x(name);
 	UT_EQU(ut_sysfs_u64(name, "size"), size);
 	phys = ut_sysfs_u64(name, "phys_addr");
 	if (phys + size > RAM_END ||
