@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # check.sh [TARGET...]   test the default targets (kernels.conf "default")
-# check.sh --all         test every target of scripts/kernels.conf
+# check.sh --all         test every target of scripts/kernels.conf but the
+#                        debug ones
+# check.sh --debug       build (or reuse) the debug kernels, then test the
+#                        targets of the set "debug" (make check-debug,
+#                        docs/testing.md): besides what every target checks,
+#                        the guests' kernel logs are scanned for KASAN,
+#                        UBSAN, KFENCE, lockdep and DMA-API reports and a
+#                        kmemleak scan ends every boot
 #
 # Each target is built and booted by run-target.sh; JOBS (default 2) of them
 # run at once.  Their reports are printed whole, one target after the other
@@ -12,7 +19,14 @@ set -uo pipefail
 
 JOBS=${JOBS:-2}
 if [ "${1:-}" = --all ]; then
-	targets=$(conf_targets)
+	targets=$(conf_targets '!debug')
+elif [ "${1:-}" = --debug ]; then
+	targets=$(conf_targets debug)
+	# the kernels first, one after the other (each takes all cores)
+	for a in $(for t in $targets; do target_conf "$t"; arch_info "$T_ARCH"; echo "$A_KARCH"; done | sort -u); do
+		"$REPO/scripts/build-debug-kernel.sh" "$a" >/dev/null ||
+			die "the debug kernel for $a did not build"
+	done
 elif [ $# -gt 0 ]; then
 	targets=$(echo "$@" | tr ',' ' ')
 else
