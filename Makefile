@@ -10,6 +10,8 @@
 #   make W=1 C=1 KERNEL_SRC=<dir>          extra warnings and sparse
 #   make modules_install | install | clean
 #   make check [TARGET=<name>] | check-all | demo [DEMO_TARGET=<name>] | lint
+#   make check-debug                       the suite on debug kernels (KASAN, lockdep,
+#                                          DMA-API debug, kmemleak; docs/testing.md)
 #   make demo-dma [DEMO_TARGET=<name>]    examples/edu-dma/edu-uio with a real
 #                                         DMA device (QEMU edu) in a VM
 #   make bench [BENCH_TARGETS="<name> ..."]
@@ -74,7 +76,7 @@ DEPMOD           ?= /sbin/depmod
 KERNEL_RELEASE    = $(firstword $(shell modinfo -F vermagic $(DRIVER)/$(MODULE) 2>/dev/null))
 
 .PHONY: all modules modules_install install clean distclean \
-	setup check check-all demo demo-dma bench fuzz lint lib tools user install-user \
+	setup check check-all check-debug demo demo-dma bench fuzz lint lib tools user install-user \
 	package check-package check-install check-intree check-yocto ci
 
 all: modules
@@ -131,6 +133,11 @@ check:
 
 check-all:
 	@scripts/check.sh --all
+
+# the whole suite on the debug kernels (KASAN, lockdep, DMA-API debug,
+# kmemleak ...), built on first use: docs/testing.md
+check-debug:
+	@scripts/check.sh --debug
 
 demo:
 	@scripts/demo.sh $(DEMO_TARGET)

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # check.sh [TARGET...]   test the default targets (kernels.conf "default")
-# check.sh --all         test every target of scripts/kernels.conf, with
-#                        every boot of tests/boots.conf (UT_SET=all)
+# check.sh --all         test every target of scripts/kernels.conf but the
+#                        debug ones, with every boot of tests/boots.conf
+#                        (UT_SET=all)
+# check.sh --debug       build (or reuse) the debug kernels, then test the
+#                        targets of the set "debug" (make check-debug,
+#                        docs/testing.md): besides what every target checks,
+#                        the guests' kernel logs are scanned for KASAN,
+#                        UBSAN, KFENCE, lockdep and DMA-API reports and a
+#                        kmemleak scan ends every boot
 #
 # Each target is built and booted by run-target.sh; JOBS (default 2) of them
 # run at once.  Their reports are printed whole, one target after the other
@@ -13,9 +20,16 @@ set -uo pipefail
 
 JOBS=${JOBS:-2}
 if [ "${1:-}" = --all ]; then
-	targets=$(conf_targets)
+	targets=$(conf_targets '!debug')
 	# and the boots of set "all" (tests/boots.conf)
 	export UT_SET=all
+elif [ "${1:-}" = --debug ]; then
+	targets=$(conf_targets debug)
+	# the kernels first, one after the other (each takes all cores)
+	for a in $(for t in $targets; do target_conf "$t"; arch_info "$T_ARCH"; echo "$A_KARCH"; done | sort -u); do
+		"$REPO/scripts/build-debug-kernel.sh" "$a" >/dev/null ||
+			die "the debug kernel for $a did not build"
+	done
 elif [ $# -gt 0 ]; then
 	targets=$(echo "$@" | tr ',' ' ')
 else

@@ -15,10 +15,12 @@ conf_lines() {
 	awk -v k="$1" '$1 == k { $1 = ""; sub(/^ +/, ""); print }' "$CONF"
 }
 
-# conf_targets [SET]: target names, all of them or those of SET.
+# conf_targets [SET|!SET]: target names, all of them, those of SET or
+# those not of SET.
 # shellcheck disable=SC2120 # SET is optional
 conf_targets() {
-	conf_lines target | awk -v s="${1:-}" 's == "" || $4 == s { print $1 }'
+	conf_lines target | awk -v s="${1:-}" '
+		s == "" || $4 == s || (s ~ /^!/ && $4 != substr(s, 2)) { print $1 }'
 }
 
 # target_conf NAME: sets T_NAME T_ARCH T_GROUP T_SET T_META T_PIN T_BUILD.
@@ -115,7 +117,13 @@ load_target() {
 	target_conf "$1"
 	arch_info "$T_ARCH"
 	local env
-	env=$(target_env "$1")
+	if [ "$T_BUILD" = debug ]; then
+		# built by scripts/build-debug-kernel.sh, found by its hash
+		env=$("$REPO/scripts/build-debug-kernel.sh" --path "$A_KARCH")/target.env
+		[ -e "$env" ] || die "the debug kernel of $1 is not built: run scripts/build-debug-kernel.sh $A_KARCH (make check-debug does)"
+	else
+		env=$(target_env "$1")
+	fi
 	[ -e "$env" ] || die "target $1 is not set up: run scripts/setup.sh$([ "$T_SET" = all ] && echo ' --all')"
 	# shellcheck disable=SC1090
 	. "$env"

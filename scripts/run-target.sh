@@ -404,6 +404,17 @@ section() {
 # "is still referenced ... leaking": the driver gives up a buffer whose pages
 # someone still holds (driver/udmabuf_buffer.c); bad_log_words in ut.c too.
 KERNEL_BAD='WARNING:|BUG:|Oops|[Cc]all [Tt]race|Kernel panic|kernel BUG|Unable to handle kernel|general protection fault|UBSAN:|KASAN:|is still referenced|leaking'
+# Debug kernels (build kind "debug", make check-debug) add their detectors'
+# words: KFENCE, lockdep ("possible circular locking dependency" and the
+# like print WARNING: too), DMA-API debugging's errors, hung tasks and
+# kmemleak.  KERNEL_OK: lines of those detectors that report nothing.
+if [ "$T_BUILD" = debug ]; then
+	KERNEL_BAD="$KERNEL_BAD|KFENCE:|DMA-API:|possible circular|possible recursive|inconsistent lock state|suspicious RCU|lock held when returning|lockdep|blocked for more than|soft lockup|hard LOCKUP|kmemleak:.*suspected|Bad page|list_(add|del) corruption|INFO: "
+fi
+KERNEL_OK='DMA-API: (preallocated [0-9]+ debug entries|debugging enabled by kernel config)|kmemleak: Kernel memory leak detector initialized'
+# boot timeouts of tests/boots.conf times this on debug kernels (KASAN,
+# KCOV and the rest under TCG; docs/testing.md has the measurements)
+DEBUG_TIMEOUT_SCALE=${DEBUG_TIMEOUT_SCALE:-4}
 
 # all_boots: every boot name some target of kernels.conf starts
 all_boots() {
@@ -502,9 +513,11 @@ report() {
 	{
 		section "$log" KMSG | sed 's/^[^;]*;//'
 		grep -aE "^\\[ *[0-9]+\\.[0-9]+\\]" "$log"
-	} | grep -E -B 2 -A 12 "$KERNEL_BAD" | head -n 40 >"$W/tail.txt"
+	} | grep -vE "$KERNEL_OK" | grep -E -B 2 -A 12 "$KERNEL_BAD" | head -n 40 >"$W/tail.txt"
 	[ -s "$W/tail.txt" ] &&
 		fail "kernel-log:$boot" "the guest's kernel log shows a warning, bug or oops (log: ${log#"$REPO"/})" "$W/tail.txt"
+
+	[ "$T_BUILD" = debug ] && [ -n "$end" ] && debug_report "$boot" "$log"
 
 	if [ -z "$end" ]; then
 		local why="no end marker"
@@ -522,6 +535,29 @@ report() {
 		fail "boot:$boot" "the guest did not finish ($why; console: ${log#"$REPO"/})" "$W/tail.txt"
 	elif [ "$end" != 0 ] && [ "$nf" = 0 ]; then
 		fail "boot:$boot" "the test runner exited with status $end without a FAIL line (console: ${log#"$REPO"/})"
+	fi
+}
+
+# debug_report BOOT LOG: a debug kernel's findings at the end of a boot
+# (scripts/guest/init): kmemleak's report after its scans, and DMA-API
+# debugging's error count (it prints only the first errors).
+debug_report() {
+	local boot=$1 log=$2 n
+	if ! grep -aqx UT-KMEMLEAK-BEGIN "$log"; then
+		fail "kmemleak:$boot" "no kmemleak report at the end of the boot (is /sys/kernel/debug/kmemleak there? console: ${log#"$REPO"/})"
+	else
+		section "$log" KMEMLEAK >"$W/$boot.kmemleak"
+		if [ -s "$W/$boot.kmemleak" ]; then
+			head -n 40 "$W/$boot.kmemleak" >"$W/tail.txt"
+			fail "kmemleak:$boot" "kmemleak found $(grep -c '^unreferenced object' "$W/$boot.kmemleak") unreferenced object(s) (report: ${W#"$REPO"/}/$boot.kmemleak)" "$W/tail.txt"
+		fi
+	fi
+	n=$(sed -n 's/^UT-DMA-API-ERRORS \([0-9]*\)$/\1/p' "$log" | tail -n 1)
+	if [ -z "$n" ]; then
+		fail "dma-api:$boot" "no DMA-API debugging error count at the end of the boot (console: ${log#"$REPO"/})"
+	elif [ "$n" != 0 ]; then
+		grep -a -A 3 'DMA-API: ' "$log" | grep -vE "$KERNEL_OK" | head -n 20 >"$W/tail.txt"
+		fail "dma-api:$boot" "DMA-API debugging counted $n error(s) (console: ${log#"$REPO"/})" "$W/tail.txt"
 	fi
 }
 
@@ -938,6 +974,7 @@ for boot in $(boot_names "$T"); do
 		continue
 	fi
 	boot_conf "$boot"
+	[ "$T_BUILD" = debug ] && B_TIMEOUT=$((B_TIMEOUT * DEBUG_TIMEOUT_SCALE))
 	pack "$boot" || continue
 	boot_guest "$boot" test
 	qrc=$?

@@ -10,6 +10,11 @@
 #                             x86_64-6.1 kernel and headers installed
 #                             (make package, check-package, check-intree,
 #                             check-yocto: docs/packaging.md)
+#   scripts/setup.sh --debug  ... + the debug kernels of `make check-debug`
+#                             (or DEBUG=1): flex, bison, bc, libelf-dev,
+#                             libssl-dev, then scripts/build-debug-kernel.sh
+#                             for x86_64 and arm64 (a quarter of an hour or
+#                             more on two cores; docs/testing.md)
 #   scripts/setup.sh --python only the guests' Python root file systems
 #
 # Runs as root.  Idempotent: a second run checks stamps and returns in
@@ -22,14 +27,16 @@ set -euo pipefail
 
 ALL=${ALL:-0}
 PKG=${PKG:-0}
+DEBUG=${DEBUG:-0}
 ONLY_PYTHON=0
 for a in "$@"; do
 	case "$a" in
 	--all) ALL=1 ;;
 	--pkg) PKG=1 ;;
+	--debug) DEBUG=1 ;;
 	--python) ONLY_PYTHON=1 ;;
-	-h | --help) sed -n '2,19p' "$0"; exit 0 ;;
-	*) die "unknown argument $a (usage: $0 [--all] [--pkg] [--python])" ;;
+	-h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+	*) die "unknown argument $a (usage: $0 [--all] [--pkg] [--debug] [--python])" ;;
 	esac
 done
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages)"
@@ -55,11 +62,14 @@ PKG_HOST_PKGS=(
 	build-essential dpkg-dev debhelper dh-dkms lintian
 	flex bison bc libelf-dev libssl-dev e2fsprogs
 )
+# --debug: building a kernel from linux-source-6.1 (in HOST_PKGS)
+DEBUG_HOST_PKGS=(flex bison bc libelf-dev libssl-dev)
 
 # ------------------------------------------------------------ host packages
 install_host_packages() {
 	local missing=() p pkgs=("${HOST_PKGS[@]}")
 	[ "$PKG" = 1 ] && pkgs+=("${PKG_HOST_PKGS[@]}")
+	[ "$DEBUG" = 1 ] && pkgs+=("${DEBUG_HOST_PKGS[@]}")
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' ||
 			missing+=("$p")
@@ -565,10 +575,13 @@ flock 9
 start=$(date +%s)
 install_host_packages
 if [ "$ALL" = 1 ]; then
-	targets=$(conf_targets)
+	targets=$(conf_targets '!debug')
 else
 	targets=$(conf_targets default)
 fi
+# the debug targets need busybox and the Python root file system too; their
+# kernels are built, not fetched (below)
+[ "$DEBUG" = 1 ] && targets="$targets $(conf_targets debug)"
 if [ "$ONLY_PYTHON" = 1 ]; then
 	# shellcheck disable=SC2086
 	for a in $(python_archs $targets); do
@@ -581,8 +594,14 @@ for a in $(for t in $targets; do target_conf "$t"; echo "$T_ARCH"; done | sort -
 	setup_busybox "$a"
 done
 for t in $targets; do
-	setup_target "$t"
+	target_conf "$t"
+	[ "$T_BUILD" = debug ] || setup_target "$t"
 done
+if [ "$DEBUG" = 1 ]; then
+	for a in $(for t in $(conf_targets debug); do target_conf "$t"; arch_info "$T_ARCH"; echo "$A_KARCH"; done | sort -u); do
+		"$REPO/scripts/build-debug-kernel.sh" "$a" >/dev/null
+	done
+fi
 # shellcheck disable=SC2086
 for a in $(python_archs $targets); do
 	setup_python "$a"
