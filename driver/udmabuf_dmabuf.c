@@ -45,12 +45,25 @@ struct udmabuf_export {
 	struct list_head attachments;
 };
 
+/* a DMA segment of a mapped attachment, as the importer's device sees it */
+struct udmabuf_export_seg {
+	dma_addr_t addr;
+	unsigned int len;
+};
+
+/*
+ * While mapped, sgt belongs to the importer (the dma-buf core may even
+ * scramble its page links, CONFIG_DMABUF_DEBUG): the exporter's syncs work
+ * from segs, the DMA segments copied at map time.
+ */
 struct udmabuf_export_attach {
 	struct list_head list;		/* in udmabuf_export.attachments */
 	struct device *dev;		/* the importer's device */
 	struct sg_table sgt;
 	enum dma_data_direction dir;
 	bool mapped;			/* sgt is mapped for dev */
+	struct udmabuf_export_seg *segs;	/* while mapped */
+	unsigned int nsegs;
 };
 
 static unsigned long udmabuf_export_first(const struct udmabuf_export *exp)
@@ -115,17 +128,49 @@ static void udmabuf_export_detach(struct dma_buf *dmabuf,
 	mutex_lock(&exp->lock);
 	list_del(&a->list);
 	mutex_unlock(&exp->lock);
+	if (a->mapped) {	/* an importer that did not unmap first */
+		dma_unmap_sgtable(a->dev, &a->sgt, a->dir,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+		kfree(a->segs);
+	}
 	sg_free_table(&a->sgt);
 	kfree(a);
 }
 
-/* mapped for the importer's device, in the direction it asks for */
+/* every DMA segment of a mapped attachment synced for the CPU or device */
+static void udmabuf_export_sync_attach(struct udmabuf_export_attach *a,
+				       enum dma_data_direction dir,
+				       bool for_device)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->nsegs; i++) {
+		if (for_device)
+			dma_sync_single_for_device(a->dev, a->segs[i].addr,
+						   a->segs[i].len, dir);
+		else
+			dma_sync_single_for_cpu(a->dev, a->segs[i].addr,
+						a->segs[i].len, dir);
+	}
+}
+
+/*
+ * Mapped for the importer's device, in the direction it asks for.  The
+ * pages are also mapped for the buffer's own device (for its whole life),
+ * so the importer's mapping overlaps that one: as the kernel's own PRIME
+ * helpers do, it is made with DMA_ATTR_SKIP_CPU_SYNC (DMA-API debugging
+ * reports overlapping mappings made without it) and the cache maintenance
+ * that dma_map_sgtable() would do is done explicitly right after, so the
+ * importer sees what the CPU wrote, as before.  Unmap likewise.
+ */
 static struct sg_table *
 udmabuf_export_map(struct dma_buf_attachment *attach,
 		   enum dma_data_direction dir)
 {
 	struct udmabuf_export *exp = attach->dmabuf->priv;
 	struct udmabuf_export_attach *a = attach->priv;
+	struct scatterlist *sg;
+	unsigned int i;
 	int ret;
 
 	mutex_lock(&exp->lock);
@@ -133,11 +178,24 @@ udmabuf_export_map(struct dma_buf_attachment *attach,
 		ret = -EBUSY;
 		goto out;
 	}
-	ret = dma_map_sgtable(a->dev, &a->sgt, dir, 0);
-	if (!ret) {
-		a->dir = dir;
-		a->mapped = true;
+	ret = dma_map_sgtable(a->dev, &a->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	if (ret)
+		goto out;
+	a->segs = kmalloc_array(a->sgt.nents, sizeof(*a->segs), GFP_KERNEL);
+	if (!a->segs) {
+		dma_unmap_sgtable(a->dev, &a->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
+		ret = -ENOMEM;
+		goto out;
 	}
+	a->nsegs = 0;
+	for_each_sgtable_dma_sg(&a->sgt, sg, i) {
+		a->segs[i].addr = sg_dma_address(sg);
+		a->segs[i].len = sg_dma_len(sg);
+		a->nsegs++;
+	}
+	udmabuf_export_sync_attach(a, dir, true);
+	a->dir = dir;
+	a->mapped = true;
 out:
 	mutex_unlock(&exp->lock);
 	return ret ? ERR_PTR(ret) : &a->sgt;
@@ -152,7 +210,12 @@ static void udmabuf_export_unmap(struct dma_buf_attachment *attach,
 
 	mutex_lock(&exp->lock);
 	if (a->mapped && sgt == &a->sgt) {
-		dma_unmap_sgtable(a->dev, &a->sgt, a->dir, 0);
+		udmabuf_export_sync_attach(a, a->dir, false);
+		dma_unmap_sgtable(a->dev, &a->sgt, a->dir,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+		kfree(a->segs);
+		a->segs = NULL;
+		a->nsegs = 0;
 		a->mapped = false;
 	}
 	mutex_unlock(&exp->lock);
@@ -172,12 +235,8 @@ static int udmabuf_export_cpu(struct dma_buf *dmabuf,
 
 	mutex_lock(&exp->lock);
 	list_for_each_entry(a, &exp->attachments, list) {
-		if (!a->mapped)
-			continue;
-		if (for_device)
-			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
-		else
-			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
+		if (a->mapped)
+			udmabuf_export_sync_attach(a, dir, for_device);
 	}
 	mutex_unlock(&exp->lock);
 	udmabuf_buffer_sync(&exp->udev->buf, exp->offset, exp->size, dir,
