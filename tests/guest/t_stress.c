@@ -724,12 +724,11 @@ UT_TEST_BOOT(E1_stress_long, UT_NOLOAD, "endurance")
 static long dir_entries(const char *path)
 {
 	DIR *d = opendir(path);
-	struct dirent *e;
 	long n = 0;
 
 	if (!d)
 		UT_FAIL("%s: %s", path, strerror(errno));
-	while ((e = readdir(d)))
+	while (readdir(d))
 		n++;
 	closedir(d);
 	return n;
