@@ -406,12 +406,35 @@ static uint64_t round_page(uint64_t v)
 /* --------------------------------------------------------------- ops */
 #define MGR_ERR E(EINVAL, EEXIST, EBUSY, ENOENT, ENODEV, EPERM, ENOMEM, ENOSPC)
 
+/*
+ * The kernel's own parameter parser (next_arg(), before init_module ever
+ * reaches a module) reads args[i - 1] with i == 0 when the string ends
+ * with a token that is a lone '"': 4 GiB past the string on 5.10 (an oops
+ * seen on Debian's 5.10.223; 6.1 checks i).  No module can defend itself,
+ * so such strings are not sent to a 5.x kernel (docs/testing.md).
+ */
+static int kernel_parser_crashes(const char *p)
+{
+	size_t n = strlen(p);
+	struct utsname u;
+
+	if (!n || p[n - 1] != '"' || (n > 1 && !isspace((unsigned char)p[n - 2])))
+		return 0;
+	return uname(&u) == 0 && atoi(u.release) < 6;
+}
+
 static void op_load(const char *params)
 {
 	char p[LINE_MAX_LEN];
 	long r;
 
 	dec(p, sizeof(p), params ? params : "");
+	if (kernel_parser_crashes(p)) {
+		if (verbose)
+			printf("skipped: load with a trailing lone quote "
+			       "(next_arg() of this kernel reads out of bounds)\n");
+		return;
+	}
 	close_all();
 	if (unload_clean()) {
 		note("the module cannot be unloaded after every file and "
