@@ -32,19 +32,6 @@
 
 static char edu[32];		/* BDF of the edu device used */
 
-static int edu_is(const char *bdf)
-{
-	char path[300], v[32], d[32];
-
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/vendor", bdf);
-	if (ut_read_file(path, v, sizeof(v)) < 0)
-		return 0;
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/device", bdf);
-	if (ut_read_file(path, d, sizeof(d)) < 0)
-		return 0;
-	return !strncmp(v, "0x1234", 6) && !strncmp(d, "0x11e8", 6);
-}
-
 /* the driver bound to the edu device ("" if none) */
 static void edu_driver(char *name, size_t len)
 {
@@ -81,7 +68,7 @@ static void edu_find_x(void)
 	UT_ASSERT(d != NULL);
 	while ((e = readdir(d)))
 		if (e->d_name[0] != '.' && strlen(e->d_name) < sizeof(edu) &&
-		    edu_is(e->d_name) && strcmp(e->d_name, edu) > 0)
+		    tu_pci_is_edu(e->d_name) && strcmp(e->d_name, edu) > 0)
 			memcpy(edu, e->d_name, strlen(e->d_name) + 1);
 	closedir(d);
 	if (!edu[0])

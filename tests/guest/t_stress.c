@@ -591,19 +591,6 @@ static void stress_round_x(int secs)
 
 /* ------------------------------------------------------------ edu parent */
 
-static int edu_is(const char *bdf)
-{
-	char path[300], v[32], d[32];
-
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/vendor", bdf);
-	if (ut_read_file(path, v, sizeof(v)) < 0)
-		return 0;
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/device", bdf);
-	if (ut_read_file(path, d, sizeof(d)) < 0)
-		return 0;
-	return !strncmp(v, "0x1234", 6) && !strncmp(d, "0x11e8", 6);
-}
-
 /* the last edu device, bound to uio_pci_generic: parent = "pci/<bdf>" */
 static void edu_parent_x(void)
 {
@@ -619,7 +606,7 @@ static void edu_parent_x(void)
 	while ((e = readdir(d)))
 		if (e->d_name[0] != '.' &&
 		    strlen(e->d_name) < sizeof(parent_bdf) &&
-		    edu_is(e->d_name) && strcmp(e->d_name, parent_bdf) > 0)
+		    tu_pci_is_edu(e->d_name) && strcmp(e->d_name, parent_bdf) > 0)
 			memcpy(parent_bdf, e->d_name, strlen(e->d_name) + 1);
 	closedir(d);
 	if (!parent_bdf[0])

@@ -714,6 +714,19 @@ static struct tu_meminfo meminfo_x(void)
 	return mi;
 }
 
+int tu_pci_is_edu(const char *bdf)
+{
+	char path[300], v[32], d[32];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", bdf);
+	if (ut_read_file(path, v, sizeof(v)) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", bdf);
+	if (ut_read_file(path, d, sizeof(d)) < 0)
+		return 0;
+	return !strncmp(v, "0x1234", 6) && !strncmp(d, "0x11e8", 6);
+}
+
 struct tu_meminfo tu_mem_settled_x(void)
 {
 	for (int i = 0; i < 2; i++) {

@@ -142,6 +142,9 @@ void tu_kpte_kind_x(uint64_t phys, char *kind, size_t len);
 
 /* ---- free memory (/proc/meminfo), see tu_helpers.c ---- */
 uint64_t tu_mem_total_bytes(void);	/* MemTotal; fails the test if unread */
+/* the PCI device <bdf> is QEMU's edu (1234:11e8) */
+int tu_pci_is_edu(const char *bdf);
+
 struct tu_meminfo {
 	long long memfree, cmafree, slab;	/* KiB; cmafree -1: no CMA */
 	long long pcp, shmem;			/* KiB */
