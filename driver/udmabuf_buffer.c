@@ -376,8 +376,9 @@ static int udmabuf_buffer_map(struct udmabuf_buffer *buf)
 		    first > limit - (buf->alloc_size - 1))
 			return -ERANGE;
 	}
-	buf->dma_addr = dma_map_page(dev, buf->pages, 0, buf->alloc_size,
-				     DMA_BIDIRECTIONAL);
+	buf->dma_addr = dma_map_page_attrs(dev, buf->pages, 0, buf->alloc_size,
+					   DMA_BIDIRECTIONAL,
+					   DMA_ATTR_SKIP_CPU_SYNC);
 	if (dma_mapping_error(dev, buf->dma_addr))
 		return -ENOMEM;
 	if (!device_iommu_mapped(dev) &&
@@ -386,6 +387,14 @@ static int udmabuf_buffer_map(struct udmabuf_buffer *buf)
 				     DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
 		return -ERANGE;
 	}
+	/*
+	 * Made without the CPU sync and synced here instead: the same cache
+	 * maintenance, but CMA pages for a device-tree node are already
+	 * tracked by DMA-API debugging as the class device's allocation, and
+	 * a second mapping of them is reported unless it skips the sync.
+	 */
+	dma_sync_single_for_device(dev, buf->dma_addr, buf->alloc_size,
+				   DMA_BIDIRECTIONAL);
 	buf->streaming = true;
 	return 0;
 }

@@ -138,8 +138,14 @@ static void udmabuf_export_detach(struct dma_buf *dmabuf,
 }
 
 /* every DMA segment of a mapped attachment synced for the CPU or device */
+/*
+ * Sync a mapped attachment for its device or for the CPU, always in the
+ * direction it was mapped with (a->dir): the DMA API allows no other (a
+ * DMA_TO_DEVICE mapping synced DMA_BIDIRECTIONAL is an error that
+ * DMA-API debugging reports), and that direction is what the importer's
+ * device does with the memory, so it is also the maintenance needed.
+ */
 static void udmabuf_export_sync_attach(struct udmabuf_export_attach *a,
-				       enum dma_data_direction dir,
 				       bool for_device)
 {
 	unsigned int i;
@@ -147,10 +153,10 @@ static void udmabuf_export_sync_attach(struct udmabuf_export_attach *a,
 	for (i = 0; i < a->nsegs; i++) {
 		if (for_device)
 			dma_sync_single_for_device(a->dev, a->segs[i].addr,
-						   a->segs[i].len, dir);
+						   a->segs[i].len, a->dir);
 		else
 			dma_sync_single_for_cpu(a->dev, a->segs[i].addr,
-						a->segs[i].len, dir);
+						a->segs[i].len, a->dir);
 	}
 }
 
@@ -193,8 +199,8 @@ udmabuf_export_map(struct dma_buf_attachment *attach,
 		a->segs[i].len = sg_dma_len(sg);
 		a->nsegs++;
 	}
-	udmabuf_export_sync_attach(a, dir, true);
 	a->dir = dir;
+	udmabuf_export_sync_attach(a, true);
 	a->mapped = true;
 out:
 	mutex_unlock(&exp->lock);
@@ -210,7 +216,7 @@ static void udmabuf_export_unmap(struct dma_buf_attachment *attach,
 
 	mutex_lock(&exp->lock);
 	if (a->mapped && sgt == &a->sgt) {
-		udmabuf_export_sync_attach(a, a->dir, false);
+		udmabuf_export_sync_attach(a, false);
 		dma_unmap_sgtable(a->dev, &a->sgt, a->dir,
 				  DMA_ATTR_SKIP_CPU_SYNC);
 		kfree(a->segs);
@@ -223,9 +229,11 @@ static void udmabuf_export_unmap(struct dma_buf_attachment *attach,
 
 /*
  * The CPU takes the slice (for_device false) or gives it back: every
- * mapped attachment is synced for its device (nothing on a coherent one),
- * and the buffer for its own DMA device unless that device is gone
- * (udmabuf_buffer_sync() then does nothing: -ENODEV, ignored here).
+ * mapped attachment is synced for its device in its own mapping's
+ * direction (nothing on a coherent one), and the buffer for its own DMA
+ * device in the CPU's direction dir (that mapping is bidirectional),
+ * unless that device is gone (udmabuf_buffer_sync() then does nothing:
+ * -ENODEV, ignored here).
  */
 static int udmabuf_export_cpu(struct dma_buf *dmabuf,
 			      enum dma_data_direction dir, bool for_device)
@@ -236,7 +244,7 @@ static int udmabuf_export_cpu(struct dma_buf *dmabuf,
 	mutex_lock(&exp->lock);
 	list_for_each_entry(a, &exp->attachments, list) {
 		if (a->mapped)
-			udmabuf_export_sync_attach(a, dir, for_device);
+			udmabuf_export_sync_attach(a, for_device);
 	}
 	mutex_unlock(&exp->lock);
 	udmabuf_buffer_sync(&exp->udev->buf, exp->offset, exp->size, dir,
