@@ -208,6 +208,30 @@ DT_TEST(B2_dt_name_with_exclamation_mark_refused, UT_NOLOAD)
 	UT_EQ(ut_unload(), 0);
 }
 
+/*
+ * E1: the manager deletes only what the manager (or a parameter) made; a
+ * device-tree buffer is refused even to root, with one line saying how it
+ * goes instead, and stays whole: node, size and contents
+ */
+DT_TEST(E1_mgr_delete_of_dt_buffer_refused, "")
+{
+	static const char pat[] = "device-tree buffer survives delete";
+	char back[sizeof(pat)];
+	int fd = ut_open_dev("udmabuf-dt0", O_RDWR);
+
+	UT_EQ(pwrite(fd, pat, sizeof(pat), 0x1000), (ssize_t)sizeof(pat));
+	UT_EQ(ut_mgr("delete udmabuf-dt0"), -EPERM);
+	UT_LOG_HAS("delete: udmabuf-dt0 belongs to a device-tree node; "
+		   "unbind its platform device instead");
+	expect_present("udmabuf-dt0", 0x100000);
+	UT_EQ(pread(fd, back, sizeof(back), 0x1000), (ssize_t)sizeof(back));
+	UT_ASSERT(memcmp(back, pat, sizeof(pat)) == 0);
+	close(fd);
+	/* a node with a reserved region too */
+	UT_EQ(ut_mgr("delete udmabuf-cma"), -EPERM);
+	expect_present("udmabuf-cma", 0x800000);
+}
+
 /* A6: a parameter's minor wins over a device-tree minor-number */
 DT_TEST(A6_dt_minor_collision_with_parameter, UT_NOLOAD)
 {
