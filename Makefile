@@ -12,6 +12,7 @@
 #   make check [TARGET=<name>] | check-all | demo [DEMO_TARGET=<name>] | lint
 #   make check-debug                       the suite on debug kernels (KASAN, lockdep,
 #                                          DMA-API debug, kmemleak; docs/testing.md)
+#   make check-debug-quick                 x86_64's debug kernel, default boot (CI)
 #   make demo-dma [DEMO_TARGET=<name>]    examples/edu-dma/edu-uio with a real
 #                                         DMA device (QEMU edu) in a VM
 #   make bench [BENCH_TARGETS="<name> ..."]
@@ -76,7 +77,7 @@ DEPMOD           ?= /sbin/depmod
 KERNEL_RELEASE    = $(firstword $(shell modinfo -F vermagic $(DRIVER)/$(MODULE) 2>/dev/null))
 
 .PHONY: all modules modules_install install clean distclean \
-	setup check check-all check-debug demo demo-dma bench fuzz lint lib tools user install-user \
+	setup check check-all check-debug check-debug-quick demo demo-dma bench fuzz lint lib tools user install-user \
 	package check-package check-install check-intree check-yocto ci
 
 all: modules
@@ -138,6 +139,9 @@ check-all:
 # kmemleak ...), built on first use: docs/testing.md
 check-debug:
 	@scripts/check.sh --debug
+
+check-debug-quick:
+	@scripts/check.sh --debug-quick
 
 demo:
 	@scripts/demo.sh $(DEMO_TARGET)

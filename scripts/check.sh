@@ -9,6 +9,9 @@
 #                        the guests' kernel logs are scanned for KASAN,
 #                        UBSAN, KFENCE, lockdep and DMA-API reports and a
 #                        kmemleak scan ends every boot
+# check.sh --debug-quick the same for x86_64-debug's default boot only
+#                        (make check-debug-quick, CI); its other boots are
+#                        reported as skipped
 #
 # Each target is built and booted by run-target.sh; JOBS (default 2) of them
 # run at once.  Their reports are printed whole, one target after the other
@@ -23,8 +26,14 @@ if [ "${1:-}" = --all ]; then
 	targets=$(conf_targets '!debug')
 	# and the boots of set "all" (tests/boots.conf)
 	export UT_SET=all
-elif [ "${1:-}" = --debug ]; then
+elif [ "${1:-}" = --debug ] || [ "${1:-}" = --debug-quick ]; then
 	targets=$(conf_targets debug)
+	if [ "$1" = --debug-quick ]; then
+		# CI's part of it: x86_64's default boot (the whole suite but
+		# the boots with their own machines); the rest are skips
+		targets=x86_64-debug
+		export UT_DEBUG_QUICK=1
+	fi
 	# the kernels first, one after the other (each takes all cores)
 	for a in $(for t in $targets; do target_conf "$t"; arch_info "$T_ARCH"; echo "$A_KARCH"; done | sort -u); do
 		"$REPO/scripts/build-debug-kernel.sh" "$a" >/dev/null ||

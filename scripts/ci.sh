@@ -8,6 +8,9 @@
 #   make check-intree    the driver in linux-source-6.1 as drivers/misc/
 #   make check-yocto     the Yocto recipe's build and install steps
 #   make check-all       the whole suite on every kernel of kernels.conf
+#   make check-debug-quick  the default boot on the x86_64 debug kernel
+#                        (KASAN, lockdep, DMA-API debug, kmemleak), built
+#                        from linux-source-6.1 first (docs/testing.md)
 #
 # Each one's output is printed as it comes, then a table of the parts with
 # their time, and as the very last line the sum of all parts:
@@ -16,7 +19,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-parts=(lint check-package check-intree check-yocto check-all)
+parts=(lint check-package check-intree check-yocto check-all check-debug-quick)
 [ -n "${CI_PARTS:-}" ] && read -r -a parts <<<"$CI_PARTS"
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT

@@ -2,8 +2,9 @@
 /*
  * Every way a buffer comes into being, run with its Nth memory allocation
  * failing, N = 1, 2, ... until the path succeeds without reaching the
- * failure (#13): the module's load with parameter buffers (A1; on a boot
- * with device-tree nodes also their probe, B1), a manager create (E1), a
+ * failure (#13): the module's load with parameter buffers (A1), a
+ * device-tree node's probe (B1, one node per memory source, bound through
+ * sysfs in the dt boot), a manager create (E1), a
  * manager create bound to a parent device (A4) and a dma-buf export
  * (ioctl 10, H1).
  *
@@ -208,6 +209,25 @@ static void leak_mark(void)
 		leak_read_x(leak_before, sizeof(leak_before));
 }
 
+/*
+ * Linux 6.1's __class_register() frees its private part but not the name
+ * it gave it (kobject_set_name()) when kset_register() fails: a failure
+ * injected there leaves the string "u-dma-buf" (the class's name)
+ * unreferenced.  The kernel's leak, not the driver's (docs/testing.md
+ * "The allowed reports"); report is kmemleak's text of one object.
+ */
+static int class_name_leak(const char *report)
+{
+	const char *end = strstr(report + 1, "unreferenced object 0x");
+	const char *name = strstr(report, "75 2d 64 6d 61 2d 62 75 66 00");
+	const char *set = strstr(report, "kobject_set_name+");
+	const char *reg = strstr(report, "__class_register+");
+
+	if (!end)
+		end = report + strlen(report);
+	return name && name < end && set && reg && set < reg && reg < end;
+}
+
 /* no object reported since leak_mark() */
 static void leak_check_x(const char *what)
 {
@@ -224,7 +244,7 @@ static void leak_check_x(const char *what)
 		char obj[64];
 
 		snprintf(obj, sizeof(obj), "%.*s", (int)strcspn(p, "(\n"), p);
-		if (!strstr(leak_before, obj))
+		if (!strstr(leak_before, obj) && !class_name_leak(p))
 			UT_FAIL("after %s: kmemleak reports %s:\n%.2000s", what,
 				obj, p);
 	}
@@ -346,7 +366,7 @@ static void fault_end_x(const char *what, const struct tu_meminfo *before)
 	struct tu_meminfo after;
 
 	leak_check_x(what);	/* the precise check first */
-	after = tu_mem_settled_shrunk_x();
+	after = tu_mem_settled_x();
 	tu_mem_expect_back_x(what, before, &after);
 }
 
@@ -389,12 +409,18 @@ static void load_walk_x(const char *params, const char *what)
 	long skip;
 
 	fault_setup();
+	/*
+	 * 6.1's module_add_driver() ignores a failed allocation of the
+	 * module's sysfs "drivers" directory: the kernel's report, not ours
+	 * (ut.c, docs/testing.md "The allowed reports")
+	 */
+	ut_allow_module_add_driver_dup();
 	UT_OK(ut_load("info_enable=0"));	/* once: its caches warm */
 	UT_EQ(ut_unload(), 0);
 	ko_fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
 	UT_OK(ko_fd);
 	skip = loader_allocs_x();
-	before = tu_mem_settled_shrunk_x();
+	before = tu_mem_settled_x();
 	leak_mark();
 	fault_walk_x(what, skip, load_attempt, load_undo, (void *)params);
 	close(ko_fd);
@@ -407,10 +433,54 @@ UT_TEST(A1_fault_param_load, UT_NOLOAD)
 		    "udmabuf5=4096", "insmod with three parameter buffers");
 }
 
-UT_TEST_BOOT(B1_fault_dt_probe, UT_NOLOAD, "dt")
+/*
+ * The device-tree path: one node's probe, by binding its platform device
+ * to the loaded driver (a walk of the whole load probes every node of the
+ * dt boot's tree at every step: hours under a debug kernel).  One node per
+ * memory source: buddy pages, a reusable (CMA) region, a no-map pool.
+ */
+#define PDRV	"/sys/bus/platform/drivers/u-dma-buf"
+
+static int bind_fd = -1;
+
+static int bind_attempt(void *arg)
 {
-	load_walk_x("info_enable=0 udmabuf0=0x10000",
-		    "insmod with device-tree nodes and a parameter buffer");
+	const char *node = arg;
+	ssize_t n = pwrite(bind_fd, node, strlen(node), 0);
+
+	return n < 0 ? -errno : 0;
+}
+
+static void bind_undo(void *arg)
+{
+	UT_OK(ut_write_file(PDRV "/unbind", arg));
+}
+
+static void dt_bind_walk_x(const char *node, const char *what)
+{
+	struct tu_meminfo before;
+	int r = ut_write_file(PDRV "/unbind", node);
+
+	if (r)
+		UT_FAIL("unbinding %s: %s", node, strerror(-r));
+	bind_fd = open(PDRV "/bind", O_WRONLY | O_CLOEXEC);
+	UT_OK(bind_fd);
+	UT_OK(bind_attempt((void *)node));	/* warm-up */
+	bind_undo((void *)node);
+	before = tu_mem_settled_x();
+	leak_mark();
+	fault_walk_x(what, 0, bind_attempt, bind_undo, (void *)node);
+	close(bind_fd);
+	fault_end_x(what, &before);
+	UT_OK(bind_attempt((void *)node));	/* as the boot had it */
+}
+
+UT_TEST_BOOT(B1_fault_dt_probe, "info_enable=0", "dt")
+{
+	fault_setup();
+	dt_bind_walk_x("udmabuf@10", "device-tree probe of buddy pages");
+	dt_bind_walk_x("udmabuf@18", "device-tree probe from a CMA region");
+	dt_bind_walk_x("udmabuf@19", "device-tree probe from a no-map pool");
 }
 
 static void mgr_walk_x(const char *cmd, const char *what)
@@ -421,7 +491,7 @@ static void mgr_walk_x(const char *cmd, const char *what)
 	UT_OK(mgr_fd);
 	UT_OK(mgr_attempt((void *)cmd));	/* warm-up */
 	mgr_undo(NULL);
-	before = tu_mem_settled_shrunk_x();
+	before = tu_mem_settled_x();
 	leak_mark();
 	fault_walk_x(what, 0, mgr_attempt, mgr_undo, (void *)cmd);
 	close(mgr_fd);
@@ -500,7 +570,7 @@ UT_TEST(H1_fault_export, "info_enable=0")
 	munmap(m, 0x10000);
 	UT_OK(export_attempt(&a));	/* warm-up */
 	export_undo(&a);
-	before = tu_mem_settled_shrunk_x();
+	before = tu_mem_settled_x();
 	leak_mark();
 	fault_walk_x("dma-buf export", 0, export_attempt, export_undo, &a);
 	UT_EQ(ut_sysfs_u64("fx", "export_count"), 0);

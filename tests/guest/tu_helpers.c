@@ -650,10 +650,33 @@ size_t tu_buddy_max_bytes(void)
  * and CmaFree and 40 KiB of Slab (arm64 and x86_64 6.1; every run writes
  * its figures into the guest's kernel log); the tolerances below leave
  * room for that and catch a lost page per cycle (t_mem.c).
+ *
+ * A debug kernel (make check-debug: ut.debug on its command line) has its
+ * detectors' own objects in Slab too (kmemleak's record of every object,
+ * freed through RCU; object tracking; KASAN's redzones make every object
+ * larger): it grew by 184 KiB over the ~360 module loads of the arm64
+ * fault walk of A1_fault_param_load, with kmemleak reporting nothing.
+ * There the Slab tolerance is 512 KiB; kmemleak, scanned after each fault
+ * walk (t_fault.c) and at the end of every boot, finds unreferenced
+ * objects precisely (a leak that stays referenced it cannot see).
  */
 #define TOL_MEMFREE_KIB		512
 #define TOL_CMAFREE_KIB		512
 #define TOL_SLAB_KIB		128
+#define TOL_SLAB_DEBUG_KIB	512
+
+/* a debug kernel's boot (scripts/run-target.sh puts ut.debug there) */
+static int debug_kernel(void)
+{
+	static int known = -1;
+	char cmd[4096];
+
+	if (known < 0) {
+		known = ut_read_file("/proc/cmdline", cmd, sizeof(cmd)) > 0 &&
+			strstr(cmd, " ut.debug ") != NULL;
+	}
+	return known;
+}
 
 static long long meminfo_field(const char *text, const char *key)
 {
@@ -727,22 +750,8 @@ int tu_pci_is_edu(const char *bdf)
 	return !strncmp(v, "0x1234", 6) && !strncmp(d, "0x11e8", 6);
 }
 
-struct tu_meminfo tu_mem_settled_x(void)
-{
-	for (int i = 0; i < 2; i++) {
-		int r;
-
-		sync();
-		r = ut_write_file("/proc/sys/vm/drop_caches", "3");
-		if (r)
-			UT_FAIL("echo 3 > /proc/sys/vm/drop_caches: %s",
-				strerror(-r));
-		usleep(250000);
-	}
-	return meminfo_x();
-}
-
-struct tu_meminfo tu_mem_settled_shrunk_x(void)
+/* every slab cache shrunk: empty slabs freed, KASAN's quarantine flushed */
+static void slabs_shrink(void)
 {
 	DIR *d = opendir("/sys/kernel/slab");
 	struct dirent *e;
@@ -758,7 +767,22 @@ struct tu_meminfo tu_mem_settled_shrunk_x(void)
 	}
 	if (d)
 		closedir(d);
-	return tu_mem_settled_x();
+}
+
+struct tu_meminfo tu_mem_settled_x(void)
+{
+	slabs_shrink();
+	for (int i = 0; i < 2; i++) {
+		int r;
+
+		sync();
+		r = ut_write_file("/proc/sys/vm/drop_caches", "3");
+		if (r)
+			UT_FAIL("echo 3 > /proc/sys/vm/drop_caches: %s",
+				strerror(-r));
+		usleep(250000);
+	}
+	return meminfo_x();
 }
 
 void tu_mem_expect_back_x(const char *what, const struct tu_meminfo *a,
@@ -774,6 +798,7 @@ void tu_mem_expect_back_x(const char *what, const struct tu_meminfo *a,
 	long long cma = a->cmafree < 0 ? 0 :
 			a->cmafree - (b->cmafree + b->pcp);
 	long long slab = b->slab - a->slab, split = 0;
+	int tol_slab = debug_kernel() ? TOL_SLAB_DEBUG_KIB : TOL_SLAB_KIB;
 	char figures[600], line[800];
 
 	/* page tables of linear-map splits (x86 memory types): 4 KiB each */
@@ -789,7 +814,7 @@ void tu_mem_expect_back_x(const char *what, const struct tu_meminfo *a,
 		 a->memfree, b->memfree, a->pcp, b->pcp, a->shmem, b->shmem,
 		 a->cmafree, b->cmafree, a->slab, b->slab, a->dm4k, b->dm4k,
 		 split, mem, cma, slab, TOL_MEMFREE_KIB, split,
-		 TOL_CMAFREE_KIB, TOL_SLAB_KIB);
+		 TOL_CMAFREE_KIB, tol_slab);
 	/* the margins of every run, in the guest's kernel log */
 	snprintf(line, sizeof(line), "udmabuf-test: after %s: %s\n", what,
 		 figures);
@@ -800,7 +825,7 @@ void tu_mem_expect_back_x(const char *what, const struct tu_meminfo *a,
 	if (cma > TOL_CMAFREE_KIB)
 		UT_FAIL("after %s: CmaFree did not come back: %s", what,
 			figures);
-	if (slab > TOL_SLAB_KIB)
+	if (slab > tol_slab)
 		UT_FAIL("after %s: Slab did not come back: %s", what, figures);
 }
 

@@ -151,14 +151,13 @@ struct tu_meminfo {
 	long long dm4k, dm2m;	/* x86 DirectMap4k/2M, KiB; -1 elsewhere */
 };
 
-/* drop the page cache and reclaimable slab, let RCU frees happen, read */
-struct tu_meminfo tu_mem_settled_x(void);
 /*
- * The same after every slab cache was shrunk (/sys/kernel/slab/<c>/shrink):
- * a KASAN kernel keeps freed objects in its quarantine (hundreds of KiB
- * after 1,000 creates) until a shrink of their cache flushes them.
+ * Shrink every slab cache (/sys/kernel/slab/<c>/shrink: empty slabs go,
+ * and a KASAN kernel's quarantine of freed objects, hundreds of KiB after
+ * a test and up to 1/32 of memory in all, is flushed), drop the page cache
+ * and reclaimable slab, let RCU frees happen, read.
  */
-struct tu_meminfo tu_mem_settled_shrunk_x(void);
+struct tu_meminfo tu_mem_settled_x(void);
 /*
  * Fail unless MemFree (+ the per-CPU lists, + Shmem), CmaFree and
  * Slab of b are back to a's within the tolerances; the figures go to the

@@ -141,6 +141,11 @@ def serve_one(all_tests: Dict[str, Callable[[], None]], conn: socket.socket) -> 
 
 
 def serve(path: str) -> int:
+    # a session of its own: the C runner kills the process group of the
+    # test that started the server when that test ends; a server dying
+    # that way still accepted the next test's connection, then reset it
+    # (seen under a debug kernel's slow TCG)
+    os.setsid()
     os.closerange(3, 1024)  # whatever the starting test had open
     all_tests = tests()  # NumPy, the package and the tests, once
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
