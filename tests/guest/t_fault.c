@@ -366,7 +366,7 @@ static void fault_end_x(const char *what, const struct tu_meminfo *before)
 	struct tu_meminfo after;
 
 	leak_check_x(what);	/* the precise check first */
-	after = tu_mem_settled_x();
+	after = tu_mem_settled_shrunk_x();
 	tu_mem_expect_back_x(what, before, &after);
 }
 
@@ -420,7 +420,7 @@ static void load_walk_x(const char *params, const char *what)
 	ko_fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
 	UT_OK(ko_fd);
 	skip = loader_allocs_x();
-	before = tu_mem_settled_x();
+	before = tu_mem_settled_shrunk_x();
 	leak_mark();
 	fault_walk_x(what, skip, load_attempt, load_undo, (void *)params);
 	close(ko_fd);
@@ -467,7 +467,7 @@ static void dt_bind_walk_x(const char *node, const char *what)
 	UT_OK(bind_fd);
 	UT_OK(bind_attempt((void *)node));	/* warm-up */
 	bind_undo((void *)node);
-	before = tu_mem_settled_x();
+	before = tu_mem_settled_shrunk_x();
 	leak_mark();
 	fault_walk_x(what, 0, bind_attempt, bind_undo, (void *)node);
 	close(bind_fd);
@@ -491,7 +491,7 @@ static void mgr_walk_x(const char *cmd, const char *what)
 	UT_OK(mgr_fd);
 	UT_OK(mgr_attempt((void *)cmd));	/* warm-up */
 	mgr_undo(NULL);
-	before = tu_mem_settled_x();
+	before = tu_mem_settled_shrunk_x();
 	leak_mark();
 	fault_walk_x(what, 0, mgr_attempt, mgr_undo, (void *)cmd);
 	close(mgr_fd);
@@ -570,7 +570,7 @@ UT_TEST(H1_fault_export, "info_enable=0")
 	munmap(m, 0x10000);
 	UT_OK(export_attempt(&a));	/* warm-up */
 	export_undo(&a);
-	before = tu_mem_settled_x();
+	before = tu_mem_settled_shrunk_x();
 	leak_mark();
 	fault_walk_x("dma-buf export", 0, export_attempt, export_undo, &a);
 	UT_EQ(ut_sysfs_u64("fx", "export_count"), 0);

@@ -620,7 +620,7 @@ static void edu_parent_x(void)
 
 /*
  * SUnreclaim (KiB): the unreclaimable part of Slab, where the driver's own
- * objects live; read right after tu_mem_settled_x()
+ * objects live; read right after tu_mem_settled_shrunk_x()
  */
 static long long sunreclaim_kib(void)
 {
@@ -656,13 +656,13 @@ static void sunreclaim_back_x(const char *what, long long a, long long b)
 static struct tu_meminfo settled_after(const struct tu_meminfo *before,
 				       long long su0, long long *su1)
 {
-	struct tu_meminfo after = tu_mem_settled_x();
+	struct tu_meminfo after = tu_mem_settled_shrunk_x();
 
 	*su1 = sunreclaim_kib();
 	for (int i = 0; i < 3 && (after.slab - before->slab > 64 ||
 				  *su1 - su0 > 64); i++) {
 		sleep(1);
-		after = tu_mem_settled_x();
+		after = tu_mem_settled_shrunk_x();
 		*su1 = sunreclaim_kib();
 	}
 	return after;
@@ -677,7 +677,7 @@ static void stress_x(int secs)
 	tu_catch_faults();
 	UT_OK(ut_load("info_enable=0"));
 	stress_round_x(2);	/* warm-up: caches reach their steady size */
-	before = tu_mem_settled_x();
+	before = tu_mem_settled_shrunk_x();
 	su0 = sunreclaim_kib();
 	stress_round_x(secs);
 	after = settled_after(&before, su0, &su1);
@@ -746,7 +746,7 @@ static void endurance_x(long cycles)
 			minor0 = tu_minor_x("en");
 		UT_EQ(write(fd, "delete en", 9), 9);
 	}
-	before = tu_mem_settled_x();
+	before = tu_mem_settled_shrunk_x();
 	su0 = sunreclaim_kib();
 	dev0 = dir_entries("/dev");
 	cls0 = dir_entries(TU_CLASS_DIR);

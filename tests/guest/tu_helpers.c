@@ -769,9 +769,8 @@ static void slabs_shrink(void)
 		closedir(d);
 }
 
-struct tu_meminfo tu_mem_settled_x(void)
+static struct tu_meminfo settled_x(void)
 {
-	slabs_shrink();
 	for (int i = 0; i < 2; i++) {
 		int r;
 
@@ -783,6 +782,20 @@ struct tu_meminfo tu_mem_settled_x(void)
 		usleep(250000);
 	}
 	return meminfo_x();
+}
+
+struct tu_meminfo tu_mem_settled_x(void)
+{
+	/* a KASAN kernel's quarantine would hold freed objects in Slab */
+	if (debug_kernel())
+		slabs_shrink();
+	return settled_x();
+}
+
+struct tu_meminfo tu_mem_settled_shrunk_x(void)
+{
+	slabs_shrink();
+	return settled_x();
 }
 
 void tu_mem_expect_back_x(const char *what, const struct tu_meminfo *a,

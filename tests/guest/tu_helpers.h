@@ -152,12 +152,17 @@ struct tu_meminfo {
 };
 
 /*
- * Shrink every slab cache (/sys/kernel/slab/<c>/shrink: empty slabs go,
- * and a KASAN kernel's quarantine of freed objects, hundreds of KiB after
- * a test and up to 1/32 of memory in all, is flushed), drop the page cache
- * and reclaimable slab, let RCU frees happen, read.
+ * Drop the page cache and reclaimable slab, let RCU frees happen, read.
+ * On a debug kernel (ut.debug) every slab cache is shrunk first, as below.
  */
 struct tu_meminfo tu_mem_settled_x(void);
+/*
+ * The same after every slab cache was shrunk (/sys/kernel/slab/<c>/shrink:
+ * empty slabs go, and a KASAN kernel's quarantine of freed objects,
+ * hundreds of KiB after a test and up to 1/32 of memory in all, is
+ * flushed), on every kernel.
+ */
+struct tu_meminfo tu_mem_settled_shrunk_x(void);
 /*
  * Fail unless MemFree (+ the per-CPU lists, + Shmem), CmaFree and
  * Slab of b are back to a's within the tolerances; the figures go to the
