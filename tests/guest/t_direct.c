@@ -297,17 +297,14 @@ UT_TEST(H2_odirect_overlap_report_is_false, "udmabuf0=0x10000")
 				     MAP_PRIVATE | MAP_ANONYMOUS);
 	unsigned char *back = tu_xmalloc(len);
 	int dfd = disk_open_x(O_DIRECT);
-	long before = -1, after = -1;
-	char b[32];
+	long before, after;
 	long long n;
 
 	if (!src)
 		UT_FAIL("mmap of %zu bytes: %s", len, strerror(errno));
 	disk_uses_dma_api_x();
 	ut_allow_disk_dma_overlap();
-	if (ut_read_file("/sys/kernel/debug/dma-api/error_count", b,
-			 sizeof(b)) > 0)
-		before = strtol(b, NULL, 10);
+	before = ut_dma_api_errors();
 	/* the disk holds A, written from ordinary memory */
 	tu_pattern(src, len, 311);
 	UT_EQ(tu_pwrite_all(dfd, src, len, at), (long long)len);
@@ -318,10 +315,7 @@ UT_TEST(H2_odirect_overlap_report_is_false, "udmabuf0=0x10000")
 	if (n != (long long)len)
 		UT_FAIL("O_DIRECT read into the buffer's first page: %s",
 			n < 0 ? strerror((int)-n) : "short");
-	if (before >= 0 &&
-	    ut_read_file("/sys/kernel/debug/dma-api/error_count", b,
-			 sizeof(b)) > 0)
-		after = strtol(b, NULL, 10);
+	after = ut_dma_api_errors();
 	if (before >= 0 && after <= before)
 		UT_FAIL("DMA-API debugging made no overlapping-mapping report "
 			"for the disk's mapping of the buffer's first page: "

@@ -421,7 +421,7 @@ void ut_allow_module_add_driver_dup(void)
 }
 
 /* DMA-API debugging's error count, or -1 without it (not a debug kernel) */
-static long dma_api_errors(void)
+long ut_dma_api_errors(void)
 {
 	char b[32];
 
@@ -591,7 +591,7 @@ static int run_one(const struct ut_test *t, const char *tag)
 	char msg[LOG_MAX / 4];
 	size_t wlen = 0, mlen = 0;
 	int pfd[2], st = 0, result = 1, watch, loaded = 0, allowed, dma;
-	long dma_errors = dma_api_errors();
+	long dma_errors = ut_dma_api_errors();
 	const char *bad;
 	pid_t pid = -1;
 	char name[256];
@@ -735,10 +735,10 @@ static int run_one(const struct ut_test *t, const char *tag)
 	kmsg_drain(watch, wlog, &wlen, sizeof(wlog));
 	close(watch);
 	allowed = strip_allowed_reports(wlog, msg, &dma);
-	if (dma_errors >= 0 && dma_api_errors() - dma_errors != dma) {
+	if (dma_errors >= 0 && ut_dma_api_errors() - dma_errors != dma) {
 		msg_add(msg, sizeof(msg), "UT-FAILMSG DMA-API debugging "
 			"counted %ld error(s) during the test, %d of them the "
-			"allowed report:\n%s\n", dma_api_errors() - dma_errors,
+			"allowed report:\n%s\n", ut_dma_api_errors() - dma_errors,
 			dma, wlog);
 		result = 1;
 	}

@@ -145,6 +145,8 @@ const char *ut_log(void);
  */
 void ut_allow_disk_dma_overlap(void);
 void ut_allow_module_add_driver_dup(void);
+/* DMA-API debugging's error_count, or -1 without it (not a debug kernel) */
+long ut_dma_api_errors(void);
 int ut_log_contains(const char *text);
 
 /* sysfs /sys/class/u-dma-buf/<dev>/<attr>; read returns length or -errno */
