@@ -349,7 +349,11 @@ make_dtb() {
 # boot_guest BOOT MODE: one QEMU run; its console in build/<T>/<BOOT>.console.log
 boot_guest() {
 	local boot=$1 mode=$2 append dtb='' args=() rc
-	append="console=${B_CONSOLE:-$A_CONSOLE} panic=-1 quiet printk.time=1 ut.boot=$boot ut.mode=$mode"
+	# log_buf_len: the guest's runner reads each test's kernel log as the
+	# test goes, but a debug kernel's reports come ~8 KiB each and dozens
+	# at a time (the allowed DMA-API reports of an O_DIRECT stress): the
+	# default 128 KiB ring buffer overwrote some before they were read
+	append="console=${B_CONSOLE:-$A_CONSOLE} panic=-1 quiet printk.time=1 log_buf_len=4M ut.boot=$boot ut.mode=$mode"
 	# "tests": the tests of another boot run in this one
 	[ -n "$B_TESTS" ] && append="$append ut.tests=$B_TESTS"
 	# a debug kernel's tests get DEBUG_TIMEOUT_SCALE times their time too

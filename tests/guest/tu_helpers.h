@@ -148,6 +148,7 @@ int tu_pci_is_edu(const char *bdf);
 struct tu_meminfo {
 	long long memfree, cmafree, slab;	/* KiB; cmafree -1: no CMA */
 	long long pcp, shmem;			/* KiB */
+	long long anon, ptables;	/* AnonPages, PageTables: KiB */
 	long long dm4k, dm2m;	/* x86 DirectMap4k/2M, KiB; -1 elsewhere */
 };
 

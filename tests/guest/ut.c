@@ -48,18 +48,27 @@ static int kmsg_open_at_end(void)
 	return fd;
 }
 
-/* append new kmsg records ("pri,seq,ts,flags;text") as "text\n" */
-static void kmsg_drain(int fd, char *buf, size_t *len, size_t max)
+#define KMSG_LOST	1	/* records overwritten before they were read */
+#define KMSG_CUT	2	/* records that did not fit in buf */
+
+/*
+ * Append new kmsg records ("pri,seq,ts,flags;text") as "text\n".
+ * Returns KMSG_LOST and/or KMSG_CUT when the copy is not the whole log.
+ */
+static int kmsg_drain(int fd, char *buf, size_t *len, size_t max)
 {
 	char rec[8192];
+	int gaps = 0;
 
 	for (;;) {
 		ssize_t n = read(fd, rec, sizeof(rec) - 1);
 		char *text, *end;
 		size_t tl;
 
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: keep going */
+		if (n < 0 && errno == EPIPE) {
+			gaps |= KMSG_LOST;	/* keep going from the oldest */
+			continue;
+		}
 		if (n <= 0)
 			break;
 		rec[n] = '\0';
@@ -72,14 +81,17 @@ static void kmsg_drain(int fd, char *buf, size_t *len, size_t max)
 			*len += tl;
 			buf[(*len)++] = '\n';
 			buf[*len] = '\0';
+		} else {
+			gaps |= KMSG_CUT;
 		}
 	}
+	return gaps;
 }
 
 const char *ut_log(void)
 {
 	if (kmsg_fd >= 0)
-		kmsg_drain(kmsg_fd, log_buf, &log_len, sizeof(log_buf));
+		(void)kmsg_drain(kmsg_fd, log_buf, &log_len, sizeof(log_buf));
 	return log_buf;
 }
 
@@ -591,6 +603,7 @@ static int run_one(const struct ut_test *t, const char *tag)
 	char msg[LOG_MAX / 4];
 	size_t wlen = 0, mlen = 0;
 	int pfd[2], st = 0, result = 1, watch, loaded = 0, allowed, dma;
+	int gaps = 0;
 	long dma_errors = ut_dma_api_errors();
 	const char *bad;
 	pid_t pid = -1;
@@ -662,8 +675,15 @@ static int run_one(const struct ut_test *t, const char *tag)
 		for (;;) {
 			struct pollfd p = { .fd = pfd[0], .events = POLLIN };
 			ssize_t n;
+			int idle = poll(&p, 1, 1000) == 0;
 
-			if (poll(&p, 1, 1000) == 0) {
+			/*
+			 * read the kernel log as the test goes: a test that
+			 * makes the kernel print more than its ring buffer
+			 * holds would lose the oldest records otherwise
+			 */
+			gaps |= kmsg_drain(watch, wlog, &wlen, sizeof(wlog));
+			if (idle) {
 				/*
 				 * The test has ended but something it forked
 				 * still holds its output open: kill them all
@@ -732,8 +752,21 @@ static int run_one(const struct ut_test *t, const char *tag)
 		}
 	}
 
-	kmsg_drain(watch, wlog, &wlen, sizeof(wlog));
+	gaps |= kmsg_drain(watch, wlog, &wlen, sizeof(wlog));
 	close(watch);
+	if (gaps & KMSG_LOST) {
+		msg_add(msg, sizeof(msg), "UT-FAILMSG the kernel overwrote "
+			"log records before the runner read them, so the "
+			"test's kernel log cannot be checked (the kernel's "
+			"log buffer is too small: log_buf_len=)\n");
+		result = 1;
+	}
+	if (gaps & KMSG_CUT) {
+		msg_add(msg, sizeof(msg), "UT-FAILMSG the test's kernel log "
+			"is longer than the runner's %zu KiB copy, so it "
+			"cannot be checked whole\n", sizeof(wlog) / 1024);
+		result = 1;
+	}
 	allowed = strip_allowed_reports(wlog, msg, &dma);
 	if (dma_errors >= 0 && ut_dma_api_errors() - dma_errors != dma) {
 		msg_add(msg, sizeof(msg), "UT-FAILMSG DMA-API debugging "
