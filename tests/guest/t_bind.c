@@ -63,6 +63,7 @@ static void edu_find_x(void)
 	DIR *d;
 
 	uio_load_x();
+	tu_pci_rescan_x();
 	edu[0] = '\0';
 	d = opendir(PCI_DEVS);
 	UT_ASSERT(d != NULL);
@@ -97,7 +98,7 @@ static void edu_restore_x(void)
 
 	snprintf(path, sizeof(path), PCI_DEVS "/%s", edu);
 	if (access(path, F_OK))
-		UT_OK(ut_write_file("/sys/bus/pci/rescan", "1"));
+		tu_pci_rescan_x();
 	UT_ASSERT(access(path, F_OK) == 0);
 	edu_driver(drv, sizeof(drv));
 	if (!drv[0])

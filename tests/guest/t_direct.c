@@ -53,14 +53,7 @@
  */
 static int boot_has_no_disk(void)
 {
-	char cmd[4096], *w, *save = NULL;
-
-	if (ut_read_file("/proc/cmdline", cmd, sizeof(cmd)) < 0)
-		return 0;
-	for (w = strtok_r(cmd, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
-		if (!strcmp(w, "ut.nodisk"))
-			return 1;
-	return 0;
+	return ut_cmdline("ut.nodisk") != NULL;
 }
 
 /*

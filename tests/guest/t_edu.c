@@ -43,6 +43,7 @@ static void uio_loaded_x(void)
 	if (ut_sh("modprobe uio_pci_generic") != 0)
 		UT_FAIL("modprobe uio_pci_generic: expected success (kmods "
 			"of boot \"edu\")");
+	tu_pci_rescan_x();
 }
 
 /* the driver bound to the PCI device, "" when none */

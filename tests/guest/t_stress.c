@@ -601,6 +601,7 @@ static void edu_parent_x(void)
 	if (access(UIO_DRV, F_OK) && ut_sh("modprobe uio_pci_generic"))
 		UT_FAIL("modprobe uio_pci_generic failed");
 	ut_write_file(UIO_DRV "/new_id", "1234 11e8");	/* EEXIST: fine */
+	tu_pci_rescan_x();
 	d = opendir(PCI_DEVS);
 	UT_ASSERT(d != NULL);
 	while ((e = readdir(d)))

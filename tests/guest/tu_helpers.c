@@ -668,14 +668,7 @@ size_t tu_buddy_max_bytes(void)
 /* a debug kernel's boot (scripts/run-target.sh puts ut.debug there) */
 static int debug_kernel(void)
 {
-	static int known = -1;
-	char cmd[4096];
-
-	if (known < 0) {
-		known = ut_read_file("/proc/cmdline", cmd, sizeof(cmd)) > 0 &&
-			strstr(cmd, " ut.debug ") != NULL;
-	}
-	return known;
+	return ut_cmdline("ut.debug") != NULL;
 }
 
 static long long meminfo_field(const char *text, const char *key)
@@ -738,6 +731,14 @@ static struct tu_meminfo meminfo_x(void)
 		UT_FAIL("/proc/meminfo on %s: expected CmaFree, saw:\n%s",
 			ut_arch(), text);
 	return mi;
+}
+
+void tu_pci_rescan_x(void)
+{
+	int r = ut_write_file("/sys/bus/pci/rescan", "1");
+
+	if (r)
+		UT_FAIL("echo 1 > /sys/bus/pci/rescan: %s", strerror(-r));
 }
 
 int tu_pci_is_edu(const char *bdf)

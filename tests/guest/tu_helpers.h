@@ -144,6 +144,12 @@ void tu_kpte_kind_x(uint64_t phys, char *kind, size_t len);
 uint64_t tu_mem_total_bytes(void);	/* MemTotal; fails the test if unread */
 /* the PCI device <bdf> is QEMU's edu (1234:11e8) */
 int tu_pci_is_edu(const char *bdf);
+/*
+ * Rescan the PCI bus (fails the test if it cannot): a device an earlier
+ * test removed and, failing, did not bring back is there again, so that
+ * one failure does not fail every later test of the device.
+ */
+void tu_pci_rescan_x(void);
 
 struct tu_meminfo {
 	long long memfree, cmafree, slab;	/* KiB; cmafree -1: no CMA */

@@ -312,6 +312,31 @@ int ut_compat(void)
 				    !strcmp(ut_arch(), "aarch64"));
 }
 
+const char *ut_cmdline(const char *key)
+{
+	static char words[4096];	/* NUL-separated, read once */
+	static int len = -1;
+	size_t kl = strlen(key);
+
+	if (len < 0) {
+		len = ut_read_file("/proc/cmdline", words, sizeof(words));
+		for (int i = 0; i < len; i++)
+			if (words[i] == ' ' || words[i] == '\n')
+				words[i] = '\0';
+	}
+	for (int i = 0; i < len; i += (int)strlen(words + i) + 1) {
+		const char *w = words + i;
+
+		if (strncmp(w, key, kl))
+			continue;
+		if (w[kl] == '\0')
+			return w + kl;
+		if (w[kl] == '=')
+			return w + kl + 1;
+	}
+	return NULL;
+}
+
 /* ------------------------------------------------------------- runner */
 
 static int matches(const char *id, const char *only)
@@ -559,16 +584,9 @@ static int strip_allowed_reports(char *log, const char *msg, int *dma)
  */
 static unsigned int timeout_scale(void)
 {
-	char cmd[4096];
-	const char *p;
-	long n;
+	const char *v = ut_cmdline("ut.timeout_scale");
+	long n = v ? strtol(v, NULL, 10) : 1;
 
-	if (ut_read_file("/proc/cmdline", cmd, sizeof(cmd)) <= 0)
-		return 1;
-	p = strstr(cmd, "ut.timeout_scale=");
-	if (!p)
-		return 1;
-	n = strtol(p + strlen("ut.timeout_scale="), NULL, 10);
 	return n >= 1 && n <= 100 ? (unsigned int)n : 1;
 }
 

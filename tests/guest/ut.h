@@ -173,4 +173,11 @@ const char *ut_arch(void);
 /* 1 when this binary is 32-bit running on a 64-bit kernel */
 int ut_compat(void);
 
+/*
+ * A word of the kernel command line (scripts/run-target.sh puts the
+ * harness's ut.* words there): for "key=value" the value, for the bare
+ * word "key" "", NULL when absent.  The value stays valid.
+ */
+const char *ut_cmdline(const char *key);
+
 #endif /* UT_H */
