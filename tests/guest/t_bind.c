@@ -364,7 +364,8 @@ static void parent_gone_case(enum gone how)
 	TU_IOCTL_X(fd, U_DMA_BUF_IOCTL_SET_SYNC_FOR_DEVICE, &arg);
 	dfd = export_x(fd);
 	held = tu_mem_settled_x();
-	UT_ASSERT(before.memfree - held.memfree >= (long long)(GSZ >> 10) / 2);
+	UT_ASSERT(tu_mem_free_kib(&before) - tu_mem_free_kib(&held) >=
+		  (long long)(GSZ >> 10) / 2);
 
 	parent_go(how);
 	UT_LOG_HAS("is going away: buffer deleted");

@@ -479,12 +479,6 @@ UT_TEST(H1_rmmod_refused_while_exported, UT_NOLOAD)
 	UT_EQ(ut_unload(), 0);
 }
 
-/* free memory as the allocator sees it: MemFree + per-CPU lists - Shmem */
-static long long free_kib(const struct tu_meminfo *m)
-{
-	return m->memfree + m->pcp - m->shmem;
-}
-
 /* 32 MiB: the memory stays while the dma-buf lives, and comes back after */
 UT_TEST(H1_last_close_frees_memory, "")
 {
@@ -502,17 +496,17 @@ UT_TEST(H1_last_close_frees_memory, "")
 	close(fd);
 	tu_mgr_delete_x("mx");
 	held = tu_mem_settled_x();
-	if (free_kib(&base) - free_kib(&held) < (mib - 4) * 1024)
+	if (tu_mem_free_kib(&base) - tu_mem_free_kib(&held) < (mib - 4) * 1024)
 		UT_FAIL("free memory %lld KiB before, %lld KiB after delete "
 			"with a live export: expected the %lld MiB still held",
-			free_kib(&base), free_kib(&held), mib);
+			tu_mem_free_kib(&base), tu_mem_free_kib(&held), mib);
 	close(d);
 	imported = tu_mem_settled_x();	/* the importer holds it */
-	if (free_kib(&base) - free_kib(&imported) < (mib - 4) * 1024)
+	if (tu_mem_free_kib(&base) - tu_mem_free_kib(&imported) < (mib - 4) * 1024)
 		UT_FAIL("free memory %lld KiB before, %lld KiB after the "
 			"export fd closed while the importer holds the dma-buf: "
-			"expected the %lld MiB still held", free_kib(&base),
-			free_kib(&imported), mib);
+			"expected the %lld MiB still held", tu_mem_free_kib(&base),
+			tu_mem_free_kib(&imported), mib);
 	close(ifd);
 	after = tu_mem_settled_x();
 	tu_mem_expect_back_x("32 MiB exported, deleted, closed", &base,

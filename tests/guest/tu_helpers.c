@@ -802,23 +802,26 @@ struct tu_meminfo tu_mem_settled_shrunk_x(void)
 	return settled_x();
 }
 
+/*
+ * Memory that left MemFree for a place where it can be seen is not lost,
+ * it counts as free here: tmpfs pages (Shmem: the guest's copy of the
+ * kernel log in /tmp grows with every line a test makes the kernel print),
+ * the processes' anonymous memory and page tables (AnonPages, PageTables:
+ * a transparent huge page the test's heap got meanwhile was once 2 MiB +
+ * its 4 KiB deposited table "lost", x86_64 6.12; the runner's copy of the
+ * test's kernel log grows while the test runs).  The driver's pages are in
+ * neither: its mappings are not anonymous, its page tables go with the
+ * mapping.
+ */
+long long tu_mem_free_kib(const struct tu_meminfo *m)
+{
+	return m->memfree + m->pcp + m->shmem + m->anon + m->ptables;
+}
+
 void tu_mem_expect_back_x(const char *what, const struct tu_meminfo *a,
 				 const struct tu_meminfo *b)
 {
-	/*
-	 * Memory that left MemFree for a place where it can be seen is not
-	 * lost, it counts as free here: tmpfs pages (Shmem: the guest's copy
-	 * of the kernel log in /tmp grows with every line a test makes the
-	 * kernel print), the processes' anonymous memory and page tables
-	 * (AnonPages, PageTables: a transparent huge page the test's heap got
-	 * meanwhile was once 2 MiB + its 4 KiB deposited table "lost", x86_64
-	 * 6.12).  The driver's pages are in neither: its mappings are not
-	 * anonymous, its page tables go with the mapping.
-	 */
-	long long mem = (a->memfree + a->pcp + a->shmem + a->anon +
-			 a->ptables) -
-			(b->memfree + b->pcp + b->shmem + b->anon +
-			 b->ptables);
+	long long mem = tu_mem_free_kib(a) - tu_mem_free_kib(b);
 	long long cma = a->cmafree < 0 ? 0 :
 			a->cmafree - (b->cmafree + b->pcp);
 	long long slab = b->slab - a->slab, split = 0;

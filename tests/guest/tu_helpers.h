@@ -171,7 +171,13 @@ struct tu_meminfo tu_mem_settled_x(void);
  */
 struct tu_meminfo tu_mem_settled_shrunk_x(void);
 /*
- * Fail unless MemFree (+ the per-CPU lists, + Shmem), CmaFree and
+ * Memory not taken by the kernel, KiB: MemFree + the per-CPU lists + what
+ * went where it can be seen (Shmem, AnonPages, PageTables: the guest's
+ * tmpfs log copy, the processes' heaps, the runner's copy of the log)
+ */
+long long tu_mem_free_kib(const struct tu_meminfo *m);
+/*
+ * Fail unless tu_mem_free_kib(), CmaFree and
  * Slab of b are back to a's within the tolerances; the figures go to the
  * kernel log either way.  On x86, MemFree may also lack the page tables of
  * linear-map splits made meanwhile (DirectMap4k/2M grew): set_memory_uc/wc

@@ -28,6 +28,11 @@
 #define MODULE_PATH	"/lib/modules/u-dma-buf.ko"
 #define MODULE_NAME	"u_dma_buf"
 #define LOG_MAX		(256 * 1024)
+/*
+ * The runner's copy of a test's whole kernel log: the 60 s stress's
+ * manager races log ~20,000 lines (every manager error is logged), ~2 MiB
+ */
+#define WATCH_LOG_MAX	(16 * 1024 * 1024)
 #define TEST_TIMEOUT_S	120
 
 extern const struct ut_test *const __start_ut_tests[];
@@ -617,7 +622,7 @@ static int run_one(const struct ut_test *t, const char *tag)
 	 * allowed DMA-API reports of ~8 KiB each on a debug kernel, and a
 	 * report cut off here is not taken out (the counts then disagree)
 	 */
-	static char wlog[4 * LOG_MAX];
+	static char wlog[WATCH_LOG_MAX];
 	char msg[LOG_MAX / 4];
 	size_t wlen = 0, mlen = 0;
 	int pfd[2], st = 0, result = 1, watch, loaded = 0, allowed, dma;
