@@ -41,6 +41,7 @@ extern const struct ut_test *const __stop_ut_tests[];
 static int kmsg_fd = -1;		/* this test's view of /dev/kmsg */
 static char log_buf[LOG_MAX];
 static size_t log_len;
+static int log_gaps;		/* KMSG_LOST/KMSG_CUT seen by ut_log() */
 
 /* ---------------------------------------------------------------- log */
 
@@ -96,8 +97,15 @@ static int kmsg_drain(int fd, char *buf, size_t *len, size_t max)
 const char *ut_log(void)
 {
 	if (kmsg_fd >= 0)
-		(void)kmsg_drain(kmsg_fd, log_buf, &log_len, sizeof(log_buf));
+		log_gaps |= kmsg_drain(kmsg_fd, log_buf, &log_len,
+				       sizeof(log_buf));
 	return log_buf;
+}
+
+int ut_log_complete(void)
+{
+	ut_log();
+	return kmsg_fd >= 0 && !log_gaps;
 }
 
 int ut_log_contains(const char *text)

@@ -121,7 +121,12 @@ void ut_skip(const char *fmt, ...)
 			"log since test start:\n%s", (text), ut_log());	\
 } while (0)
 
+/* (absence shown only by a whole log: a cut or overrun one fails) */
 #define UT_LOG_LACKS(text) do {						\
+	if (!ut_log_complete())						\
+		UT_FAIL("kernel log: cannot show that it lacks \"%s\": "	\
+			"the test's copy of it is incomplete (overrun or "\
+			"longer than the copy)", (text));		\
 	if (ut_log_contains(text))					\
 		UT_FAIL("kernel log: expected no line containing "	\
 			"\"%s\"; log since test start:\n%s", (text),	\
@@ -136,6 +141,8 @@ int ut_module_loaded(void);
 
 /* kernel log since the test started ("" if nothing) */
 const char *ut_log(void);
+/* 1 when ut_log() holds every record since the test started */
+int ut_log_complete(void);
 /*
  * this test may make one of the two reports that are no fault of the
  * driver's (ut.c; docs/testing.md "The allowed reports"): DMA-API
