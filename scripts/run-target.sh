@@ -1012,14 +1012,24 @@ fuzz_run() {
 	section "$log" FUZZ >"$W/fuzz.txt"
 	cat "$W/fuzz.txt"
 	grep -q '^FUZZ-FINDING' "$W/fuzz.txt" && rc=1
+	# the same kernel-log rules as a test boot's (a debug kernel's
+	# detector start-up lines are no report), and on a debug kernel its
+	# end-of-boot kmemleak report and DMA-API error count (none allowed:
+	# the fuzzer does no O_DIRECT and injects no faults)
 	{
 		section "$log" KMSG | sed 's/^[^;]*;//'
 		grep -aE "^\\[ *[0-9]+\\.[0-9]+\\]" "$log"
-	} | grep -E -B 2 -A 12 "$KERNEL_BAD" | head -n 40 >"$W/tail.txt"
+	} | grep -vE "$KERNEL_OK" | grep -E -B 2 -A 12 "$KERNEL_BAD" | head -n 40 >"$W/tail.txt"
 	if [ -s "$W/tail.txt" ]; then
 		echo "FAIL [$T] fuzz: the kernel log shows a warning, bug or oops:"
 		sed 's/^/    /' "$W/tail.txt"
 		rc=1
+	fi
+	if [ "$T_BUILD" = debug ]; then
+		local before=$NFAIL
+		ALLOWED_DMA=0
+		debug_report fuzz "$log"
+		[ "$NFAIL" = "$before" ] || rc=1
 	fi
 	if ! grep -q '^UT-END rc=' "$log"; then
 		echo "FAIL [$T] fuzz: the guest did not finish (a crash or a hang); last lines:"
